@@ -1,0 +1,135 @@
+package runtime
+
+// Micros is a span of time in microseconds: virtual under the simulator,
+// wall-clock under the real-time driver.
+type Micros int64
+
+// Context is what a function sees of the runtime during one invocation.
+// Everything it does is buffered as Effects and applied only if the
+// function returns nil.
+type Context interface {
+	// Self is the address of the instance being invoked.
+	Self() Address
+	// Caller is the address of the function that sent the message, or the
+	// zero address if it came from a client through the ingress.
+	Caller() Address
+	// Request is the client request whose processing caused this
+	// invocation; messages sent from here carry it on.
+	Request() RequestID
+
+	// Get returns the value of the named state of this instance, seeing
+	// this invocation's own writes.
+	Get(name string) ([]byte, bool)
+	// Set writes the named state. The runtime keeps value: do not modify
+	// it afterwards.
+	Set(name string, value []byte)
+	// Delete removes the named state.
+	Delete(name string)
+
+	// Send sends m to the instance at to.
+	Send(to Address, m Message)
+	// SendAfter sends m to the instance at to, no earlier than delay from now.
+	SendAfter(delay Micros, to Address, m Message)
+	// Reply answers the message being processed: to the calling function,
+	// or, if the message came from the ingress, to the client.
+	Reply(m Message)
+	// Egress answers the client request this invocation belongs to,
+	// however deep in a chain of functions it runs.
+	Egress(m Message)
+}
+
+// Effects are what one invocation did, as data, in the order the function
+// did it, as StateFun's remote functions return them. The runtime applies
+// them when the function succeeds; a transaction protocol may keep them
+// aside instead and apply them on commit.
+type Effects struct {
+	Mutations []Mutation
+	Sends     []Envelope
+	Delayed   []DelayedSend
+	Responses []Response
+}
+
+// Mutation is one state write (or delete) of an invocation.
+type Mutation struct {
+	Name    string
+	Value   []byte
+	Deleted bool
+}
+
+// DelayedSend is a message to be sent no earlier than Delay after the
+// invocation that produced it.
+type DelayedSend struct {
+	Delay    Micros
+	Envelope Envelope
+}
+
+func (e *Effects) reset() {
+	clear(e.Mutations)
+	clear(e.Sends)
+	clear(e.Delayed)
+	clear(e.Responses)
+	e.Mutations, e.Sends, e.Delayed, e.Responses = e.Mutations[:0], e.Sends[:0], e.Delayed[:0], e.Responses[:0]
+}
+
+// invocation implements Context for one message. A worker reuses one value
+// for all its invocations, so an invocation costs no allocation of its own.
+type invocation struct {
+	self    Address
+	env     Envelope
+	state   map[string][]byte
+	effects Effects
+}
+
+func (inv *invocation) begin(env Envelope, state map[string][]byte) {
+	inv.self = env.To
+	inv.env = env
+	inv.state = state
+	inv.effects.reset()
+}
+
+func (inv *invocation) Self() Address      { return inv.self }
+func (inv *invocation) Caller() Address    { return inv.env.From }
+func (inv *invocation) Request() RequestID { return inv.env.Request }
+
+func (inv *invocation) Get(name string) ([]byte, bool) {
+	muts := inv.effects.Mutations
+	for i := len(muts) - 1; i >= 0; i-- {
+		if muts[i].Name == name {
+			return muts[i].Value, !muts[i].Deleted
+		}
+	}
+	v, ok := inv.state[name]
+	return v, ok
+}
+
+func (inv *invocation) Set(name string, value []byte) {
+	inv.effects.Mutations = append(inv.effects.Mutations, Mutation{Name: name, Value: value})
+}
+
+func (inv *invocation) Delete(name string) {
+	inv.effects.Mutations = append(inv.effects.Mutations, Mutation{Name: name, Deleted: true})
+}
+
+func (inv *invocation) Send(to Address, m Message) {
+	inv.effects.Sends = append(inv.effects.Sends, inv.envelope(to, m))
+}
+
+func (inv *invocation) SendAfter(delay Micros, to Address, m Message) {
+	inv.effects.Delayed = append(inv.effects.Delayed, DelayedSend{Delay: max(delay, 0), Envelope: inv.envelope(to, m)})
+}
+
+func (inv *invocation) Reply(m Message) {
+	if inv.env.From.IsZero() {
+		inv.Egress(m)
+		return
+	}
+	inv.Send(inv.env.From, m)
+}
+
+func (inv *invocation) Egress(m Message) {
+	inv.effects.Responses = append(inv.effects.Responses, Response{Request: inv.env.Request, From: inv.self, Msg: m})
+}
+
+func (inv *invocation) envelope(to Address, m Message) Envelope {
+	return Envelope{From: inv.self, To: to, Request: inv.env.Request, Msg: m}
+}
