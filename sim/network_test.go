@@ -85,7 +85,7 @@ func iota64(n int) []int64 {
 func TestLinksFIFOUnderJitter(t *testing.T) {
 	seqs, delays, _ := oneLink(t, 3, NewLinks(Latency{Mean: 500, Jitter: 450}), 2000, 4, 5)
 	require.Equal(t, iota64(2000), seqs, "receive order on a FIFO link")
-	require.Greater(t, slices.Max(delays)-slices.Min(delays), Time(500), "spread of delays: the jitter must be large for this test to mean anything")
+	require.Greater(t, slices.Max(delays)-slices.Min(delays), Time(200), "spread of delays: the jitter must be large for this test to mean anything")
 }
 
 // TestLinksReorder is the same workload with Reorder on: later notes overtake
