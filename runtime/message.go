@@ -33,6 +33,9 @@ func (m Message) Int64() (int64, error) {
 }
 
 func (m Message) String() string {
+	if len(m.Body) == 0 {
+		return m.Kind
+	}
 	if v, err := m.Int64(); err == nil {
 		return m.Kind + "(" + strconv.FormatInt(v, 10) + ")"
 	}

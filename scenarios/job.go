@@ -1,0 +1,138 @@
+package scenarios
+
+import (
+	"fmt"
+	"sync/atomic"
+
+	"github.com/flowtx/flowtx/runtime"
+	"github.com/flowtx/flowtx/sim"
+)
+
+// Driver is what a job needs from whoever runs it: the simulator kernel or
+// the real-time driver.
+type Driver interface {
+	AddNode(factory func() sim.Process) sim.NodeID
+}
+
+// Job is one scenario run, wired but independent of its driver: workers and
+// clients as process factories, the clients' logs, and the checks.
+type Job struct {
+	cfg      Config
+	workload Workload
+	registry *runtime.Registry
+	layout   layout
+	requests [][]runtime.Request
+	logs     []*clientLog
+	finished atomic.Int64
+}
+
+// NewJob resolves cfg and draws every client's requests from the seed's
+// per-client workload streams.
+func NewJob(cfg Config) (*Job, error) {
+	cfg, err := Resolve(cfg)
+	if err != nil {
+		return nil, err
+	}
+	wl := registered[cfg.Scenario].workload(cfg)
+	reg := runtime.NewRegistry()
+	if err := wl.Register(reg); err != nil {
+		return nil, err
+	}
+	j := &Job{
+		cfg:      cfg,
+		workload: wl,
+		registry: reg,
+		layout:   layout{workers: cfg.Workers, clients: cfg.Clients},
+	}
+	streams := sim.NewStreams(cfg.Seed)
+	for c := range cfg.Clients {
+		rng := streams.Stream(fmt.Sprintf("workload/client/%d", c))
+		j.requests = append(j.requests, wl.Requests(runtime.ClientID(c), cfg.Ops, rng))
+		j.logs = append(j.logs, &clientLog{})
+	}
+	return j, nil
+}
+
+// Config returns the resolved configuration.
+func (j *Job) Config() Config { return j.cfg }
+
+// Install adds the job's workers and clients to d, workers first.
+func (j *Job) Install(d Driver) {
+	for w := range j.cfg.Workers {
+		cfg := runtime.Config{
+			ID:             runtime.WorkerID(w),
+			Workers:        j.cfg.Workers,
+			Registry:       j.registry,
+			InvocationCost: j.cfg.InvocationCost,
+			Bug:            j.cfg.Bug,
+		}
+		d.AddNode(func() sim.Process { return &workerNode{layout: j.layout, cfg: cfg} })
+	}
+	for c := range j.cfg.Clients {
+		d.AddNode(func() sim.Process { return j.newClient(runtime.ClientID(c)) })
+	}
+}
+
+func (j *Job) newClient(c runtime.ClientID) *client {
+	ops := make([]Op, len(j.requests[c]))
+	for i, r := range j.requests[c] {
+		ops[i] = Op{Request: r}
+	}
+	return &client{
+		id:     c,
+		layout: j.layout,
+		ops:    ops,
+		log:    j.logs[c],
+		onDone: func() { j.finished.Add(1) },
+		owner: func(a runtime.Address) runtime.WorkerID {
+			return runtime.OwnerOf(runtime.KeyGroupOf(a, runtime.KeyGroupsDefault), runtime.KeyGroupsDefault, j.cfg.Workers)
+		},
+	}
+}
+
+// Done reports whether every client has had all its requests answered. It
+// is safe to call from another goroutine.
+func (j *Job) Done() bool { return j.finished.Load() == int64(j.cfg.Clients) }
+
+// Check collects the final state from the workers and runs every check:
+// the job's own (each request answered exactly once, every client done) and
+// the workload's. process returns a node's current process; call Check only
+// once the driver has stopped.
+func (j *Job) Check(process func(sim.NodeID) sim.Process) (Outcome, []string) {
+	o := Outcome{State: map[runtime.Address]map[string][]byte{}}
+	var violations []string
+	for w := range j.cfg.Workers {
+		p := process(j.layout.workerNode(runtime.WorkerID(w)))
+		node, ok := p.(*workerNode)
+		if !ok || node.worker == nil {
+			violations = append(violations, fmt.Sprintf("worker %d is not running at the end", w))
+			continue
+		}
+		for _, a := range node.worker.Instances() {
+			o.State[a] = node.worker.State(a)
+		}
+	}
+	for c, log := range j.logs {
+		o.Histories = append(o.Histories, log.ops)
+		violations = append(violations, checkClient(runtime.ClientID(c), log, len(j.requests[c]))...)
+	}
+	return o, append(violations, j.workload.Check(o)...)
+}
+
+// checkClient verifies exactly-once answers as one client saw them.
+func checkClient(c runtime.ClientID, log *clientLog, want int) []string {
+	var v []string
+	for _, r := range log.unexpected {
+		v = append(v, fmt.Sprintf("exactly-once: client %d got an unexpected %v", c, r))
+	}
+	answered := 0
+	for _, op := range log.ops {
+		if op.Answered {
+			answered++
+		}
+	}
+	if !log.done || answered != want {
+		v = append(v, fmt.Sprintf("liveness: client %d has %d of %d requests answered", c, answered, want))
+	}
+	return v
+}

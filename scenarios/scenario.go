@@ -1,0 +1,141 @@
+package scenarios
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strings"
+
+	"github.com/flowtx/flowtx/runtime"
+	"github.com/flowtx/flowtx/sim"
+)
+
+// Workload is a scenario's business: the functions it registers, the
+// requests its clients send, and the checks its outcome must pass.
+type Workload interface {
+	// Register adds the scenario's function types.
+	Register(reg *runtime.Registry) error
+	// Requests draws the operations one client will send, in order.
+	Requests(c runtime.ClientID, n int, rng *rand.Rand) []runtime.Request
+	// Check returns one line per violated property of a finished run.
+	Check(o Outcome) []string
+}
+
+// Outcome is what a finished run leaves for a workload's checks: each
+// client's history, and the final state of every instance.
+type Outcome struct {
+	Histories [][]Op
+	State     map[runtime.Address]map[string][]byte
+}
+
+// Config selects a scenario and sizes a run of it. Zero fields take the
+// scenario's defaults.
+type Config struct {
+	Scenario string
+	Seed     uint64
+	Workers  int
+	Clients  int
+	Ops      int // operations per client
+	Keys     int // instances the workload spreads over: accounts, records
+	// Disjoint gives each client keys of its own, so that the final state
+	// does not depend on how clients interleave; the real-time comparison
+	// needs that.
+	Disjoint bool
+	// InvocationCost is the virtual time one invocation keeps a worker busy.
+	InvocationCost runtime.Micros
+	// TimeLimit bounds a run in virtual time; a run still going then fails
+	// its liveness check.
+	TimeLimit sim.Time
+	// Bug selects a deliberately broken runtime, for tests and self-tests.
+	Bug runtime.Bug
+}
+
+// Limits on a run's size, so that a typo cannot ask for a month of work.
+const (
+	workersMax = runtime.KeyGroupsDefault
+	clientsMax = 10_000
+	opsMax     = 1_000_000
+	keysMax    = 10_000_000
+)
+
+// ErrUnknownScenario is returned for a scenario name nobody registered.
+var ErrUnknownScenario = errors.New("unknown scenario")
+
+// scenario is a registered scenario: its name, a one-line description, the
+// defaults it fills into a Config and its workload.
+type scenario struct {
+	name     string
+	about    string
+	defaults Config
+	workload func(cfg Config) Workload
+}
+
+var registered = map[string]scenario{}
+
+func register(s scenario) { registered[s.name] = s }
+
+// Names returns the registered scenario names, sorted.
+func Names() []string {
+	names := make([]string, 0, len(registered))
+	for n := range registered {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// About returns the one-line description of a scenario.
+func About(name string) string { return registered[name].about }
+
+// Resolve fills cfg's zero fields with its scenario's defaults and validates
+// it, naming the first bad field.
+func Resolve(cfg Config) (Config, error) {
+	s, ok := registered[cfg.Scenario]
+	if !ok {
+		return cfg, fmt.Errorf("%w %q (known: %s)", ErrUnknownScenario, cfg.Scenario, strings.Join(Names(), ", "))
+	}
+	d := s.defaults
+	cfg.Workers = orDefault(cfg.Workers, d.Workers)
+	cfg.Clients = orDefault(cfg.Clients, d.Clients)
+	cfg.Ops = orDefault(cfg.Ops, d.Ops)
+	cfg.Keys = orDefault(cfg.Keys, d.Keys)
+	cfg.TimeLimit = orDefault(cfg.TimeLimit, d.TimeLimit)
+	switch {
+	case cfg.Workers < 1 || cfg.Workers > workersMax:
+		return cfg, fmt.Errorf("workers %d: want 1..%d", cfg.Workers, workersMax)
+	case cfg.Clients < 1 || cfg.Clients > clientsMax:
+		return cfg, fmt.Errorf("clients %d: want 1..%d", cfg.Clients, clientsMax)
+	case cfg.Ops < 1 || cfg.Ops > opsMax:
+		return cfg, fmt.Errorf("ops %d: want 1..%d", cfg.Ops, opsMax)
+	case cfg.Keys < 1 || cfg.Keys > keysMax:
+		return cfg, fmt.Errorf("keys %d: want 1..%d", cfg.Keys, keysMax)
+	case cfg.Disjoint && cfg.Keys < cfg.Clients:
+		return cfg, fmt.Errorf("disjoint keys: %d keys for %d clients, want at least one each", cfg.Keys, cfg.Clients)
+	case cfg.InvocationCost < 0:
+		return cfg, fmt.Errorf("invocation cost %d: want >= 0", cfg.InvocationCost)
+	case cfg.TimeLimit <= 0:
+		return cfg, fmt.Errorf("time limit %v: want > 0", cfg.TimeLimit)
+	}
+	if cfg.Bug != runtime.NoBug && !knownBug(cfg.Bug) {
+		return cfg, fmt.Errorf("unknown bug %q", cfg.Bug)
+	}
+	return cfg, nil
+}
+
+func knownBug(b runtime.Bug) bool {
+	for _, k := range runtime.Bugs() {
+		if k == b {
+			return true
+		}
+	}
+	return false
+}
+
+func orDefault[T comparable](v, d T) T {
+	var zero T
+	if v == zero {
+		return d
+	}
+	return v
+}
