@@ -132,7 +132,7 @@ func (b *bank) Check(o Outcome) []string {
 		}
 	}
 	got := map[runtime.Address]int64{}
-	for a, state := range o.State {
+	for a, state := range o.State { // order-independent: fills a map
 		if a.Type != AccountType {
 			continue
 		}
