@@ -23,6 +23,15 @@ func (a Address) String() string {
 	return fmt.Sprintf("%s/%s", a.Type, a.ID)
 }
 
+// Less orders addresses by type, then id: the order in which workers and
+// checks list instances.
+func (a Address) Less(b Address) bool {
+	if a.Type != b.Type {
+		return a.Type < b.Type
+	}
+	return a.ID < b.ID
+}
+
 // WorkerID names one worker of a job; workers are numbered 0..n-1.
 type WorkerID int32
 

@@ -19,7 +19,9 @@ func (q *fifo[T]) push(x T) {
 }
 
 func (q *fifo[T]) pop() T {
-	assert(q.n > 0, "pop from an empty queue")
+	if q.n == 0 {
+		broken("pop from an empty queue")
+	}
 	var zero T
 	x := q.items[q.head]
 	q.items[q.head] = zero

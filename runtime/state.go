@@ -49,7 +49,9 @@ func (v Value[T]) Get(ctx Context) (T, bool) {
 		return zero, false
 	}
 	x, err := v.Codec.Decode(b)
-	assert(err == nil, "state %q of %v does not decode: %v", v.Name, ctx.Self(), err)
+	if err != nil {
+		broken("state %q of %v does not decode: %v", v.Name, ctx.Self(), err)
+	}
 	return x, true
 }
 

@@ -131,7 +131,9 @@ func (w *Worker) Start() {
 // Receive takes a message another worker routed to one of this worker's
 // instances.
 func (w *Worker) Receive(from WorkerID, e Envelope) {
-	assert(w.Owner(e.To) == w.cfg.ID, "%v got %v from %v, owned by %v", w.cfg.ID, e, from, w.Owner(e.To))
+	if owner := w.Owner(e.To); owner != w.cfg.ID {
+		broken("%v got %v from %v, owned by %v", w.cfg.ID, e, from, owner)
+	}
 	w.runq.push(e)
 	w.run()
 }
@@ -164,7 +166,9 @@ func (w *Worker) Fire(t Timer) {
 		}
 	case TimerDelayed:
 		d, ok := w.delayed[t.ID]
-		assert(ok, "%v: delayed message %d fired twice or never set", w.cfg.ID, t.ID)
+		if !ok {
+			broken("%v: delayed message %d fired twice or never set", w.cfg.ID, t.ID)
+		}
 		delete(w.delayed, t.ID)
 		w.route(d.envelope)
 	default:
@@ -295,7 +299,7 @@ func (w *Worker) Instances() []Address {
 	for a := range w.instances {
 		addrs = append(addrs, a)
 	}
-	sort.Slice(addrs, func(i, j int) bool { return addrs[i].String() < addrs[j].String() })
+	sort.Slice(addrs, func(i, j int) bool { return addrs[i].Less(addrs[j]) })
 	return addrs
 }
 

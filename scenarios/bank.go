@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sort"
+	"strconv"
 
 	"github.com/flowtx/flowtx/runtime"
 	"github.com/flowtx/flowtx/sim"
@@ -82,7 +83,7 @@ type bank struct {
 func (b *bank) Register(reg *runtime.Registry) error { return reg.Register(AccountType, account) }
 
 func accountAddress(k int) runtime.Address {
-	return runtime.Address{Type: AccountType, ID: fmt.Sprintf("acct-%d", k)}
+	return runtime.Address{Type: AccountType, ID: "acct-" + strconv.Itoa(k)}
 }
 
 // Requests draws deposits, withdrawals and reads (2:2:1) of 1..amountMax on
@@ -147,20 +148,8 @@ func (b *bank) Check(o Outcome) []string {
 }
 
 func compareBalances(want, got map[runtime.Address]int64) []string {
-	addrs := map[runtime.Address]bool{}
-	for a := range want {
-		addrs[a] = true
-	}
-	for a := range got {
-		addrs[a] = true
-	}
-	sorted := make([]runtime.Address, 0, len(addrs))
-	for a := range addrs {
-		sorted = append(sorted, a)
-	}
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i].ID < sorted[j].ID })
 	var v []string
-	for _, a := range sorted {
+	for _, a := range sortedAddresses(want, got) {
 		if got[a] != want[a] {
 			v = append(v, fmt.Sprintf("bank: %v balance %d, clients were told of %d", a, got[a], want[a]))
 		}
@@ -169,4 +158,20 @@ func compareBalances(want, got map[runtime.Address]int64) []string {
 		}
 	}
 	return v
+}
+
+// sortedAddresses returns the keys of both maps, sorted by their string
+// form, so that checks report in a stable order.
+func sortedAddresses(a, b map[runtime.Address]int64) []runtime.Address {
+	var out []runtime.Address
+	for k := range a {
+		out = append(out, k)
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Less(out[j]) })
+	return out
 }

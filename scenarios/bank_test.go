@@ -29,3 +29,12 @@ func TestBankCatchesKeptFailedEffects(t *testing.T) {
 		require.Contains(t, res.Violations[0], "bank:")
 	}
 }
+
+func TestChainSeedsPass(t *testing.T) {
+	for seed := uint64(1); seed <= 20; seed++ {
+		res, err := Run(Config{Scenario: "chain", Seed: seed})
+		require.NoError(t, err)
+		require.True(t, res.OK, "seed %d: %s", seed, res.Describe())
+		require.Greater(t, res.Stats.RemoteSends, int64(0), "seed %d: no hop crossed workers", seed)
+	}
+}

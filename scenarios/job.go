@@ -119,6 +119,25 @@ func (j *Job) Check(process func(sim.NodeID) sim.Process) (Outcome, []string) {
 	return o, append(violations, j.workload.Check(o)...)
 }
 
+// Stats sums the counters of the job's running workers.
+func (j *Job) Stats(process func(sim.NodeID) sim.Process) runtime.Stats {
+	var sum runtime.Stats
+	for w := range j.cfg.Workers {
+		node, ok := process(j.layout.workerNode(runtime.WorkerID(w))).(*workerNode)
+		if !ok || node.worker == nil {
+			continue
+		}
+		s := node.worker.Stats()
+		sum.Invocations += s.Invocations
+		sum.Failures += s.Failures
+		sum.LocalSends += s.LocalSends
+		sum.RemoteSends += s.RemoteSends
+		sum.Responses += s.Responses
+		sum.IngressRead += s.IngressRead
+	}
+	return sum
+}
+
 // checkClient verifies exactly-once answers as one client saw them.
 func checkClient(c runtime.ClientID, log *clientLog, want int) []string {
 	var v []string

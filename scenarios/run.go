@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/flowtx/flowtx/runtime"
 	"github.com/flowtx/flowtx/sim"
 )
 
@@ -26,6 +27,7 @@ type Result struct {
 	Requests   int           `json:"requests"`
 	Answered   int           `json:"answered"`
 	Failed     int           `json:"failed"`
+	Stats      runtime.Stats `json:"stats"`
 	Outcome    Outcome       `json:"-"`
 }
 
@@ -64,6 +66,7 @@ func run(cfg Config, trace func(sim.TraceEvent)) (Result, error) {
 		Scenario: cfg.Scenario, Seed: cfg.Seed, Workers: cfg.Workers, Clients: cfg.Clients, Ops: cfg.Ops,
 		Bug: string(cfg.Bug), Events: s.Events(), SimTime: s.Now(), TraceHash: s.Hash(),
 		Hash: s.Hash().String(), Violations: append(violations, checks...), Outcome: outcome,
+		Stats: job.Stats(s.Process),
 	}
 	res.OK = len(res.Violations) == 0
 	for _, h := range outcome.Histories {
