@@ -167,7 +167,7 @@ func sortedAddresses(a, b map[runtime.Address]int64) []runtime.Address {
 	for k := range a {
 		out = append(out, k)
 	}
-	for k := range b {
+	for k := range b { // order-independent: sorted below
 		if _, ok := a[k]; !ok {
 			out = append(out, k)
 		}

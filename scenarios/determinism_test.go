@@ -5,7 +5,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
-
 )
 
 func TestSameSeedSameTraceHash(t *testing.T) {

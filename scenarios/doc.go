@@ -39,8 +39,8 @@
 // holds state. The job checks exactly-once answers as clients saw them (no
 // unexpected response) and liveness (every request answered); then the
 // workload's Check adds the scenario's own properties. Each violation is
-// one line, prefixed with the property ("exactly-once:", "liveness:") or
-// the scenario ("bank:").
+// one line, most of them prefixed with the property ("exactly-once:",
+// "liveness:") or the scenario ("bank:").
 //
 // # Workloads
 //
@@ -62,8 +62,8 @@
 // Its invariant: each account's final balance equals the deposits minus
 // the successful withdrawals its clients were told of, and no balance,
 // final or reported, is negative. runtime.BugKeepFailedEffects, which
-// applies a failed invocation's effects, breaks it on every seed, and a test
-// requires that it does. With Disjoint, each client has accounts of its own,
+// applies a failed invocation's effects, breaks it, and a test requires the
+// check to catch that on every seed it tries. With Disjoint, each client has accounts of its own,
 // so the final state does not depend on how clients interleave; that lets a
 // real-time run be compared with a simulated one.
 //
