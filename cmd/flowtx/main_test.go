@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func flowtx(args ...string) (code int, stdout, stderr string) {
+	var out, errOut bytes.Buffer
+	code = dispatch(args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestRunCleanCampaignExitsZero(t *testing.T) {
+	code, out, errOut := flowtx("run", "--seeds", "4")
+	require.Equal(t, exitOK, code, errOut)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	require.Len(t, lines, 5)
+	for i, l := range lines[:4] {
+		require.True(t, strings.HasPrefix(l, "seed="+string(rune('1'+i))+" ok "), "line %d: %s", i, l)
+	}
+	require.True(t, strings.HasPrefix(lines[4], "result: scenario=bank seeds=4 ok=4 violations=0"), lines[4])
+}
+
+func TestRunBugExitsOneWithReplayCommand(t *testing.T) {
+	code, out, _ := flowtx("run", "--seeds", "2", "--bug", "keep-failed-effects")
+	require.Equal(t, exitViolation, code)
+	require.Contains(t, out, "replay: flowtx replay --scenario bank --seed 1 ")
+	require.Contains(t, out, "violations=2")
+}
+
+func TestRunJSONIsOneObjectPerLine(t *testing.T) {
+	code, out, _ := flowtx("run", "--seeds", "3", "--json", "--scenario", "chain")
+	require.Equal(t, exitOK, code)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	require.Len(t, lines, 4)
+	for _, l := range lines[:3] {
+		var v struct {
+			Seed uint64 `json:"seed"`
+			OK   bool   `json:"ok"`
+			Hash string `json:"trace_hash"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(l), &v), l)
+		require.True(t, v.OK)
+		require.Len(t, v.Hash, 16)
+	}
+	var sum struct {
+		Result summary `json:"result"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(lines[3]), &sum))
+	require.Equal(t, 3, sum.Result.OK)
+}
+
+func TestReplayPrintsTheSameTraceHashAsRun(t *testing.T) {
+	_, runOut, _ := flowtx("run", "--seed", "9", "--seeds", "1")
+	code, out, _ := flowtx("replay", "--seed", "9")
+	require.Equal(t, exitOK, code)
+	hash := out[strings.Index(out, "trace-hash: ")+len("trace-hash: "):]
+	hash = strings.TrimSpace(hash)
+	require.Len(t, hash, 16)
+	require.Contains(t, runOut, "trace-hash="+hash)
+}
+
+func TestBadInputExitsTwoWithOneLine(t *testing.T) {
+	for _, args := range [][]string{
+		{"run", "--workers", "x"},
+		{"run", "--scenario", "nope"},
+		{"run", "--seeds", "0"},
+		{"run", "--clients", "-1"},
+		{"run", "--bug", "nope"},
+		{"run", "--parallel", "0"},
+		{"replay", "stray"},
+		{"replay", "--keys", "100000000"},
+		{"nope"},
+	} {
+		code, out, errOut := flowtx(args...)
+		require.Equal(t, exitUsage, code, "%v", args)
+		require.Empty(t, out, "%v", args)
+		require.Equal(t, 1, strings.Count(errOut, "\n"), "%v: %q", args, errOut)
+	}
+}
+
+func TestHelpExitsZero(t *testing.T) {
+	for _, args := range [][]string{{"help"}, {"run", "--help"}, {"replay", "-h"}, {}} {
+		code, out, _ := flowtx(args...)
+		require.Equal(t, exitOK, code, "%v", args)
+		require.Contains(t, out, "flowtx", "%v", args)
+	}
+}
