@@ -40,7 +40,7 @@
 // unexpected response) and liveness (every request answered); then the
 // workload's Check adds the scenario's own properties. Each violation is
 // one line, most of them prefixed with the property ("exactly-once:",
-// "liveness:") or the scenario ("bank:").
+// "liveness:") or the scenario ("bank:", "chain:").
 //
 // # Workloads
 //
@@ -56,16 +56,33 @@
 // and reads in the ratio 2:2:1, amounts 1..100; every operation is answered
 // with the balance after it. A withdrawal larger than the balance fails with
 // ErrInsufficientFunds, a business failure. The function writes the new
-// balance before it checks, so the test leans on the runtime discarding a
-// failed invocation's effects.
+// balance before it checks, so the scenario leans on the runtime discarding
+// a failed invocation's effects. An account only replies, so every request
+// stays on the worker whose ingress partition it came from.
 //
 // Its invariant: each account's final balance equals the deposits minus
 // the successful withdrawals its clients were told of, and no balance,
 // final or reported, is negative. runtime.BugKeepFailedEffects, which
 // applies a failed invocation's effects, breaks it, and a test requires the
-// check to catch that on every seed it tries. With Disjoint, each client has accounts of its own,
-// so the final state does not depend on how clients interleave; that lets a
-// real-time run be compared with a simulated one.
+// check to catch that on every seed it tries.
+//
+// # The chain scenario
+//
+// One function type, chain/link, with instances link-0..link-<Keys-1>. A
+// request starts a chain of 0..16 hops at a random link; each hop counts a
+// visit in the link's state and forwards to the next link of a fixed
+// permutation of the keys, which is full of cycles, and the last hop
+// answers the client with its key through Egress. Hops cross workers, so
+// this is the scenario that exercises remote sends (a test requires some on
+// every seed). Its invariant: the answer names the chain's last link, and
+// every link's visit count equals the number of answered chains that passed
+// through it.
+//
+// Interleaving and the final state: with Disjoint, the bank gives each
+// client accounts of its own, so its final state does not depend on how
+// clients interleave, which lets a real-time run be compared with a
+// simulated one. The chain draws its starting links the same way with or
+// without Disjoint; it needs no such help, because visit counts commute.
 //
 // # Run and Result
 //
@@ -73,11 +90,11 @@
 // until every client is done or TimeLimit of virtual time has passed, then
 // up to one more virtual second so that stray messages and timers land,
 // then checks. A kernel error (ErrEventsMax) becomes a liveness violation.
-// The Result carries the configuration, the counts, the events, the virtual
-// time, the trace hash, the violations and the Outcome; Line and Describe
-// render it for `flowtx run` and `flowtx replay`, and its JSON tags shape
-// `flowtx run --json`. RunTraced is Run with every kernel event handed to a
-// function.
+// The Result carries the configuration, the counts, the workers' summed
+// runtime.Stats, the events, the virtual time, the trace hash, the
+// violations and the Outcome. Line and Describe render it for `flowtx run`
+// and `flowtx replay`, and its JSON tags shape `flowtx run --json`.
+// RunTraced is Run with every kernel event handed to a function.
 //
 // # Limits
 //

@@ -1,0 +1,143 @@
+package runtime
+
+import "fmt"
+
+// Generation counts the job's recoveries. Every recovery starts a new
+// generation; messages, timers and acknowledgements of an older generation
+// are stale and dropped, so nothing from before a rollback leaks past it.
+type Generation uint64
+
+// CheckpointID numbers checkpoints; 0 is the empty state a job starts from.
+type CheckpointID int64
+
+// Epoch is the span of a worker's processing between two of its snapshots:
+// work done after snapshot n-1 and before snapshot n is in epoch n, and its
+// responses are released when checkpoint n completes.
+type Epoch = CheckpointID
+
+// Packet is anything one worker sends another over their FIFO channel:
+// a Transfer of a function message, or a Marker of a snapshot.
+type Packet interface {
+	Fingerprint() uint64
+	packet()
+}
+
+// Transfer carries a function message between workers.
+type Transfer struct {
+	Gen      Generation
+	Envelope Envelope
+}
+
+// Marker is the Chandy-Lamport marker of checkpoint N: on a channel, it
+// separates the messages sent before the sender's snapshot from those after.
+type Marker struct {
+	Gen        Generation
+	Checkpoint CheckpointID
+}
+
+func (Transfer) packet() {}
+func (Marker) packet()   {}
+
+// Fingerprint digests the transfer for the simulator's trace hash.
+func (t Transfer) Fingerprint() uint64 { return t.Envelope.Fingerprint() ^ uint64(t.Gen)<<48 }
+
+// Fingerprint digests the marker for the simulator's trace hash.
+func (m Marker) Fingerprint() uint64 {
+	return uint64(digest(0).addUint(0x4d).addUint(uint64(m.Gen)).addUint(uint64(m.Checkpoint)))
+}
+
+func (t Transfer) String() string { return fmt.Sprintf("g%d %v", t.Gen, t.Envelope) }
+func (m Marker) String() string   { return fmt.Sprintf("g%d marker %d", m.Gen, m.Checkpoint) }
+
+// Control is a message between the checkpoint coordinator and a worker.
+type Control struct {
+	Kind       ControlKind
+	Gen        Generation
+	Checkpoint CheckpointID
+}
+
+// ControlKind says what a Control message means.
+type ControlKind uint8
+
+// Control messages. Coordinator to worker: Restore, Snapshot, Committed.
+// Worker to coordinator: Restored, Acked, Failed, Heartbeat.
+const (
+	// Restore tells a worker to drop everything and load checkpoint
+	// Checkpoint (0: the empty state) as generation Gen.
+	Restore ControlKind = iota + 1
+	// Snapshot starts checkpoint Checkpoint at a worker that has not yet
+	// seen one of its markers.
+	Snapshot
+	// Committed tells a worker that checkpoint Checkpoint is complete and
+	// durable: responses of epochs up to it may be released.
+	Committed
+	// Restored reports that a worker runs generation Gen from checkpoint
+	// Checkpoint.
+	Restored
+	// Acked reports that a worker's snapshot for Checkpoint is durable.
+	Acked
+	// Failed reports that a worker could not store its snapshot.
+	Failed
+	// Heartbeat says a worker is alive, and which generation it runs
+	// (0: a fresh process waiting to be restored).
+	Heartbeat
+)
+
+var controlNames = [...]string{
+	Restore: "restore", Snapshot: "snapshot", Committed: "committed",
+	Restored: "restored", Acked: "acked", Failed: "failed", Heartbeat: "heartbeat",
+}
+
+func (k ControlKind) String() string {
+	if int(k) < len(controlNames) && controlNames[k] != "" {
+		return controlNames[k]
+	}
+	return fmt.Sprintf("control(%d)", uint8(k))
+}
+
+// Fingerprint digests the control message for the simulator's trace hash.
+func (c Control) Fingerprint() uint64 {
+	return uint64(digest(0).addUint(uint64(c.Kind)).addUint(uint64(c.Gen)).addUint(uint64(c.Checkpoint)))
+}
+
+func (c Control) String() string { return fmt.Sprintf("g%d %v %d", c.Gen, c.Kind, c.Checkpoint) }
+
+// EgressBatch is the unit of transactional egress: every response one
+// worker produced in one epoch. A batch is released once checkpoint Epoch
+// is complete, and may be released again after a recovery; readers keep
+// the first copy of each (Worker, Epoch), as Kafka's transactional
+// consumers see each transaction once.
+type EgressBatch struct {
+	Worker    WorkerID
+	Epoch     Epoch
+	Responses []Response
+}
+
+// Fingerprint digests the batch for the simulator's trace hash.
+func (b EgressBatch) Fingerprint() uint64 {
+	d := digest(0).addUint(uint64(b.Worker)).addUint(uint64(b.Epoch))
+	for _, r := range b.Responses {
+		d = d.addUint(r.Fingerprint())
+	}
+	return uint64(d)
+}
+
+func (b EgressBatch) String() string {
+	return fmt.Sprintf("egress %v epoch %d (%d responses)", b.Worker, b.Epoch, len(b.Responses))
+}
+
+// Snapshot store keys. A snapshot's key names its generation, so that a
+// late write from a worker of an older generation can never overwrite the
+// snapshot of the current one.
+func snapshotKey(n CheckpointID, g Generation, w WorkerID) string {
+	return fmt.Sprintf("chk/%012d/g%d/w%d", n, g, w)
+}
+
+// completionKey marks checkpoint n complete; its value names the
+// generation whose snapshots make it up.
+func completionKey(n CheckpointID) string { return fmt.Sprintf("done/%012d", n) }
+
+const (
+	completionPrefix = "done/"
+	generationKey    = "coordinator/generation"
+)

@@ -1,0 +1,252 @@
+package runtime
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sort"
+)
+
+// WorkerSnapshot is one worker's part of a checkpoint: Chandy-Lamport's
+// local state (instances, the unprocessed run queue, pending delayed
+// messages, the ingress offset, unreleased responses) and the recorded
+// state of each incoming channel.
+type WorkerSnapshot struct {
+	Worker     WorkerID
+	Checkpoint CheckpointID
+	Gen        Generation
+	Ingress    Offset
+	Instances  []InstanceSnapshot // sorted by address
+	RunQueue   []Envelope         // oldest first
+	Delayed    []DelayedSnapshot  // in the order they were set
+	Channels   []ChannelSnapshot  // sorted by sender
+	Egress     []EgressBatch      // unreleased, oldest epoch first
+}
+
+// InstanceSnapshot is one instance's state, entries sorted by name.
+type InstanceSnapshot struct {
+	Address Address
+	Entries []Mutation
+}
+
+// DelayedSnapshot is a delayed message still waiting, with the time it had
+// left when the snapshot was taken.
+type DelayedSnapshot struct {
+	Remaining Micros
+	Envelope  Envelope
+}
+
+// ChannelSnapshot is what was in flight on the channel from a worker when
+// the snapshot was taken: the messages that arrived after this worker's
+// snapshot and before that worker's marker.
+type ChannelSnapshot struct {
+	From     WorkerID
+	Messages []Envelope
+}
+
+// ErrCorruptSnapshot is returned when stored snapshot bytes do not decode.
+var ErrCorruptSnapshot = errors.New("runtime: corrupt snapshot")
+
+const snapshotVersion = 1
+
+// Encode renders the snapshot in a compact, deterministic binary form: the
+// same snapshot always gives the same bytes, which the trace hash relies on.
+func (s *WorkerSnapshot) Encode() []byte {
+	var e encoder
+	e.uint(snapshotVersion)
+	e.uint(uint64(s.Worker))
+	e.int(int64(s.Checkpoint))
+	e.uint(uint64(s.Gen))
+	e.int(int64(s.Ingress))
+	e.uint(uint64(len(s.Instances)))
+	for _, in := range s.Instances {
+		e.address(in.Address)
+		e.uint(uint64(len(in.Entries)))
+		for _, m := range in.Entries {
+			e.string(m.Name)
+			e.bytes(m.Value)
+		}
+	}
+	e.envelopes(s.RunQueue)
+	e.uint(uint64(len(s.Delayed)))
+	for _, d := range s.Delayed {
+		e.int(int64(d.Remaining))
+		e.envelope(d.Envelope)
+	}
+	e.uint(uint64(len(s.Channels)))
+	for _, c := range s.Channels {
+		e.uint(uint64(c.From))
+		e.envelopes(c.Messages)
+	}
+	e.uint(uint64(len(s.Egress)))
+	for _, b := range s.Egress {
+		e.int(int64(b.Epoch))
+		e.uint(uint64(len(b.Responses)))
+		for _, r := range b.Responses {
+			e.response(r)
+		}
+	}
+	return e.buf
+}
+
+// DecodeSnapshot parses bytes written by Encode.
+func DecodeSnapshot(b []byte) (*WorkerSnapshot, error) {
+	d := decoder{buf: b}
+	if v := d.uint(); v != snapshotVersion {
+		return nil, fmt.Errorf("%w: version %d", ErrCorruptSnapshot, v)
+	}
+	s := &WorkerSnapshot{
+		Worker:     WorkerID(d.uint()),
+		Checkpoint: CheckpointID(d.int()),
+		Gen:        Generation(d.uint()),
+		Ingress:    Offset(d.int()),
+	}
+	for n := d.count(); n > 0; n-- {
+		in := InstanceSnapshot{Address: d.address()}
+		for m := d.count(); m > 0; m-- {
+			in.Entries = append(in.Entries, Mutation{Name: d.string(), Value: d.bytes()})
+		}
+		s.Instances = append(s.Instances, in)
+	}
+	s.RunQueue = d.envelopes()
+	for n := d.count(); n > 0; n-- {
+		s.Delayed = append(s.Delayed, DelayedSnapshot{Remaining: Micros(d.int()), Envelope: d.envelope()})
+	}
+	for n := d.count(); n > 0; n-- {
+		s.Channels = append(s.Channels, ChannelSnapshot{From: WorkerID(d.uint()), Messages: d.envelopes()})
+	}
+	for n := d.count(); n > 0; n-- {
+		b := EgressBatch{Worker: s.Worker, Epoch: Epoch(d.int())}
+		for m := d.count(); m > 0; m-- {
+			b.Responses = append(b.Responses, d.response())
+		}
+		s.Egress = append(s.Egress, b)
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	if len(d.buf) != 0 {
+		return nil, fmt.Errorf("%w: %d trailing bytes", ErrCorruptSnapshot, len(d.buf))
+	}
+	return s, nil
+}
+
+// sortedEntries returns an instance's state as mutations sorted by name.
+func sortedEntries(state map[string][]byte) []Mutation {
+	out := make([]Mutation, 0, len(state))
+	for name, v := range state {
+		out = append(out, Mutation{Name: name, Value: v})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+type encoder struct{ buf []byte }
+
+func (e *encoder) uint(x uint64)     { e.buf = binary.AppendUvarint(e.buf, x) }
+func (e *encoder) int(x int64)       { e.buf = binary.AppendVarint(e.buf, x) }
+func (e *encoder) string(s string)   { e.uint(uint64(len(s))); e.buf = append(e.buf, s...) }
+func (e *encoder) bytes(b []byte)    { e.uint(uint64(len(b))); e.buf = append(e.buf, b...) }
+func (e *encoder) address(a Address) { e.string(string(a.Type)); e.string(a.ID) }
+func (e *encoder) message(m Message) { e.string(m.Kind); e.bytes(m.Body) }
+func (e *encoder) request(r RequestID) {
+	e.uint(uint64(r.Client))
+	e.uint(r.Seq)
+}
+
+func (e *encoder) envelope(x Envelope) {
+	e.address(x.From)
+	e.address(x.To)
+	e.request(x.Request)
+	e.message(x.Msg)
+}
+
+func (e *encoder) envelopes(xs []Envelope) {
+	e.uint(uint64(len(xs)))
+	for _, x := range xs {
+		e.envelope(x)
+	}
+}
+
+func (e *encoder) response(r Response) {
+	e.request(r.Request)
+	e.address(r.From)
+	e.message(r.Msg)
+	e.string(r.Failure)
+}
+
+// decoder reads what encoder wrote; the first error sticks and every later
+// read returns zero values.
+type decoder struct {
+	buf []byte
+	err error
+}
+
+func (d *decoder) fail(what string) {
+	if d.err == nil {
+		d.err = fmt.Errorf("%w: bad %s", ErrCorruptSnapshot, what)
+	}
+	d.buf = nil
+}
+
+func (d *decoder) uint() uint64 {
+	x, n := binary.Uvarint(d.buf)
+	if n <= 0 {
+		d.fail("uvarint")
+		return 0
+	}
+	d.buf = d.buf[n:]
+	return x
+}
+
+func (d *decoder) int() int64 {
+	x, n := binary.Varint(d.buf)
+	if n <= 0 {
+		d.fail("varint")
+		return 0
+	}
+	d.buf = d.buf[n:]
+	return x
+}
+
+// count reads a length and bounds it by the bytes left, so corrupt input
+// cannot ask for a huge allocation or loop.
+func (d *decoder) count() int {
+	n := d.uint()
+	if n > uint64(len(d.buf)) {
+		d.fail("count")
+		return 0
+	}
+	return int(n)
+}
+
+func (d *decoder) bytes() []byte {
+	n := d.count()
+	if d.err != nil {
+		return nil
+	}
+	b := append([]byte(nil), d.buf[:n]...)
+	d.buf = d.buf[n:]
+	return b
+}
+
+func (d *decoder) string() string     { return string(d.bytes()) }
+func (d *decoder) address() Address   { return Address{Type: FuncType(d.string()), ID: d.string()} }
+func (d *decoder) message() Message   { return Message{Kind: d.string(), Body: d.bytes()} }
+func (d *decoder) request() RequestID { return RequestID{Client: ClientID(d.uint()), Seq: d.uint()} }
+
+func (d *decoder) envelope() Envelope {
+	return Envelope{From: d.address(), To: d.address(), Request: d.request(), Msg: d.message()}
+}
+
+func (d *decoder) envelopes() []Envelope {
+	var out []Envelope
+	for n := d.count(); n > 0; n-- {
+		out = append(out, d.envelope())
+	}
+	return out
+}
+
+func (d *decoder) response() Response {
+	return Response{Request: d.request(), From: d.address(), Msg: d.message(), Failure: d.string()}
+}
