@@ -58,3 +58,15 @@ func KeyGroupOf(a Address, keyGroups int) KeyGroup {
 func OwnerOf(g KeyGroup, keyGroups, workers int) WorkerID {
 	return WorkerID(int(g) * workers / keyGroups)
 }
+
+// Placement is a job's assignment of addresses to workers. Workers and the
+// clients that pick an ingress partition must use the same one.
+type Placement struct {
+	KeyGroups int
+	Workers   int
+}
+
+// Owner returns the worker that owns address a.
+func (p Placement) Owner(a Address) WorkerID {
+	return OwnerOf(KeyGroupOf(a, p.KeyGroups), p.KeyGroups, p.Workers)
+}

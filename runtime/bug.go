@@ -13,5 +13,5 @@ const (
 	BugKeepFailedEffects Bug = "keep-failed-effects"
 )
 
-// Bugs lists the known bugs, in the order `flowtx selftest --list` prints.
+// Bugs lists the known bugs.
 func Bugs() []Bug { return []Bug{BugKeepFailedEffects} }

@@ -83,12 +83,12 @@ type pendingDelay struct {
 
 // Stats counts what a worker did.
 type Stats struct {
-	Invocations int64 // function invocations, failed ones included
-	Failures    int64 // invocations that returned a business failure
-	LocalSends  int64 // messages to instances on the same worker
-	RemoteSends int64 // messages to instances on other workers
-	Responses   int64 // responses released to clients
-	IngressRead int64 // ingress records consumed
+	Invocations int64 `json:"invocations"`  // function invocations, failed ones included
+	Failures    int64 `json:"failures"`     // invocations that returned a business failure
+	LocalSends  int64 `json:"local_sends"`  // messages to instances on the same worker, ingress records included
+	RemoteSends int64 `json:"remote_sends"` // messages to instances on other workers
+	Responses   int64 `json:"responses"`    // responses produced for clients
+	IngressRead int64 `json:"ingress_read"` // ingress records consumed
 }
 
 // NewWorker returns a worker that reaches the world through host. Call
@@ -120,7 +120,7 @@ func (w *Worker) ID() WorkerID { return w.cfg.ID }
 
 // Owner returns the worker that owns address a in this job.
 func (w *Worker) Owner(a Address) WorkerID {
-	return OwnerOf(KeyGroupOf(a, w.cfg.KeyGroups), w.cfg.KeyGroups, w.cfg.Workers)
+	return Placement{KeyGroups: w.cfg.KeyGroups, Workers: w.cfg.Workers}.Owner(a)
 }
 
 // Start begins processing: it reads whatever the ingress already holds.

@@ -90,9 +90,9 @@ func (c *chain) Register(reg *runtime.Registry) error {
 	})
 }
 
-// Requests draws chains of 0..hopsMax hops from random (or, with Disjoint,
-// the client's own) starting keys. Disjoint chains still meet on shared
-// links; visit counts commute, so the final state stays order-independent.
+// Requests draws chains of 0..hopsMax hops from random starting keys.
+// Disjoint makes no difference here: chains meet on shared links, but
+// visit counts commute, so the final state is order-independent anyway.
 func (c *chain) Requests(cl runtime.ClientID, n int, rng *rand.Rand) []runtime.Request {
 	reqs := make([]runtime.Request, n)
 	for i := range reqs {

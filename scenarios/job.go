@@ -61,6 +61,7 @@ func (j *Job) Install(d Driver) {
 	for w := range j.cfg.Workers {
 		cfg := runtime.Config{
 			ID:             runtime.WorkerID(w),
+			KeyGroups:      j.placement().KeyGroups,
 			Workers:        j.cfg.Workers,
 			Registry:       j.registry,
 			InvocationCost: j.cfg.InvocationCost,
@@ -84,10 +85,12 @@ func (j *Job) newClient(c runtime.ClientID) *client {
 		ops:    ops,
 		log:    j.logs[c],
 		onDone: func() { j.finished.Add(1) },
-		owner: func(a runtime.Address) runtime.WorkerID {
-			return runtime.OwnerOf(runtime.KeyGroupOf(a, runtime.KeyGroupsDefault), runtime.KeyGroupsDefault, j.cfg.Workers)
-		},
+		owner:  j.placement().Owner,
 	}
+}
+
+func (j *Job) placement() runtime.Placement {
+	return runtime.Placement{KeyGroups: runtime.KeyGroupsDefault, Workers: j.cfg.Workers}
 }
 
 // Done reports whether every client has had all its requests answered. It

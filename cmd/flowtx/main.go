@@ -13,6 +13,8 @@ const (
 	exitOK        = 0
 	exitViolation = 1
 	exitUsage     = 2
+	// exitInterrupted is a clean campaign stopped by Ctrl-C: 128+SIGINT.
+	exitInterrupted = 130
 )
 
 type command struct {
@@ -59,6 +61,7 @@ Commands:
 	}
 	fmt.Fprint(w, `
 Run "flowtx <command> --help" for a command's flags.
-Exit codes: 0 all seeds ok, 1 a violation was found, 2 bad usage or input.
+Exit codes: 0 all seeds ok, 1 a violation was found (or a seed could not
+run), 2 bad usage or input, 130 stopped by Ctrl-C with no violation so far.
 `)
 }

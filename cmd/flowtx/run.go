@@ -125,8 +125,11 @@ func (c *campaign) run(ctx context.Context) int {
 	wg.Wait()
 	sum.WallS = time.Since(start).Seconds()
 	c.printSummary(sum)
-	if sum.Violations > 0 || sum.Errors > 0 {
+	switch {
+	case sum.Violations > 0 || sum.Errors > 0:
 		return exitViolation
+	case sum.Stopped:
+		return exitInterrupted
 	}
 	return exitOK
 }
