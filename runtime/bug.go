@@ -1,8 +1,8 @@
 package runtime
 
 // Bug names a deliberately broken behaviour of the runtime. Bugs exist so
-// that tests and `flowtx selftest` can show that the checks catch them; a
-// job runs with NoBug unless a test asks otherwise.
+// that tests (and the self-test command to come) can show that the checks
+// catch them; a job runs with NoBug unless a test asks otherwise.
 type Bug string
 
 // Known bugs.
@@ -11,7 +11,28 @@ const (
 	// BugKeepFailedEffects applies the effects of an invocation that
 	// returned a business failure, instead of discarding them.
 	BugKeepFailedEffects Bug = "keep-failed-effects"
+	// BugNoChannelRecording takes snapshots without recording the
+	// messages in flight on channels: they are lost on recovery.
+	BugNoChannelRecording Bug = "no-channel-recording"
+	// BugEarlyEgress releases responses at once, before the checkpoint
+	// that covers them completes.
+	BugEarlyEgress Bug = "early-egress"
+	// BugNoIngressRewind keeps a live worker's ingress offset on
+	// recovery instead of rewinding it to the checkpoint's.
+	BugNoIngressRewind Bug = "no-ingress-rewind"
+	// BugCompleteEarly has the coordinator record a checkpoint complete
+	// as soon as it starts it, before any worker acknowledged, so a
+	// recovery may restore one that not every worker stored.
+	BugCompleteEarly Bug = "complete-early"
+	// BugSnapshotWithoutDelayed leaves pending delayed messages out of
+	// snapshots: they are lost on recovery.
+	BugSnapshotWithoutDelayed Bug = "snapshot-without-delayed"
 )
 
 // Bugs lists the known bugs.
-func Bugs() []Bug { return []Bug{BugKeepFailedEffects} }
+func Bugs() []Bug {
+	return []Bug{
+		BugKeepFailedEffects, BugNoChannelRecording, BugEarlyEgress,
+		BugNoIngressRewind, BugCompleteEarly, BugSnapshotWithoutDelayed,
+	}
+}

@@ -8,7 +8,21 @@ import "fmt"
 type Generation uint64
 
 // CheckpointID numbers checkpoints; 0 is the empty state a job starts from.
+// The generation that takes a checkpoint is its high 32 bits, so a newer
+// generation's checkpoints always sort after an older one's, even when a
+// crashed coordinator's last write lands late.
 type CheckpointID int64
+
+func checkpointID(g Generation, seq int64) CheckpointID {
+	return CheckpointID(int64(g)<<32 | seq)
+}
+
+func (n CheckpointID) String() string {
+	if n == 0 {
+		return "0"
+	}
+	return fmt.Sprintf("%d.%d", int64(n)>>32, int64(n)&(1<<32-1))
+}
 
 // Epoch is the span of a worker's processing between two of its snapshots:
 // work done after snapshot n-1 and before snapshot n is in epoch n, and its
@@ -47,13 +61,16 @@ func (m Marker) Fingerprint() uint64 {
 }
 
 func (t Transfer) String() string { return fmt.Sprintf("g%d %v", t.Gen, t.Envelope) }
-func (m Marker) String() string   { return fmt.Sprintf("g%d marker %d", m.Gen, m.Checkpoint) }
+func (m Marker) String() string   { return fmt.Sprintf("g%d marker %v", m.Gen, m.Checkpoint) }
 
 // Control is a message between the checkpoint coordinator and a worker.
 type Control struct {
 	Kind       ControlKind
 	Gen        Generation
 	Checkpoint CheckpointID
+	// Source is, in a Restore, the generation whose snapshots make up
+	// Checkpoint.
+	Source Generation
 }
 
 // ControlKind says what a Control message means.
@@ -97,10 +114,18 @@ func (k ControlKind) String() string {
 
 // Fingerprint digests the control message for the simulator's trace hash.
 func (c Control) Fingerprint() uint64 {
-	return uint64(digest(0).addUint(uint64(c.Kind)).addUint(uint64(c.Gen)).addUint(uint64(c.Checkpoint)))
+	return uint64(digest(0).addUint(uint64(c.Kind)).addUint(uint64(c.Gen)).addUint(uint64(c.Checkpoint)).addUint(uint64(c.Source)))
 }
 
-func (c Control) String() string { return fmt.Sprintf("g%d %v %d", c.Gen, c.Kind, c.Checkpoint) }
+func (c Control) String() string {
+	switch c.Kind {
+	case Heartbeat:
+		return fmt.Sprintf("g%d heartbeat", c.Gen)
+	case Restore:
+		return fmt.Sprintf("g%d restore %v (from g%d)", c.Gen, c.Checkpoint, c.Source)
+	}
+	return fmt.Sprintf("g%d %v %v", c.Gen, c.Kind, c.Checkpoint)
+}
 
 // EgressBatch is the unit of transactional egress: every response one
 // worker produced in one epoch. A batch is released once checkpoint Epoch
@@ -123,21 +148,37 @@ func (b EgressBatch) Fingerprint() uint64 {
 }
 
 func (b EgressBatch) String() string {
-	return fmt.Sprintf("egress %v epoch %d (%d responses)", b.Worker, b.Epoch, len(b.Responses))
+	return fmt.Sprintf("egress %v epoch %v (%d responses)", b.Worker, b.Epoch, len(b.Responses))
 }
 
 // Snapshot store keys. A snapshot's key names its generation, so that a
 // late write from a worker of an older generation can never overwrite the
 // snapshot of the current one.
 func snapshotKey(n CheckpointID, g Generation, w WorkerID) string {
-	return fmt.Sprintf("chk/%012d/g%d/w%d", n, g, w)
+	return fmt.Sprintf("%s%020d/g%d/w%d", snapshotPrefix, n, g, w)
 }
 
 // completionKey marks checkpoint n complete; its value names the
 // generation whose snapshots make it up.
-func completionKey(n CheckpointID) string { return fmt.Sprintf("done/%012d", n) }
+func completionKey(n CheckpointID) string { return fmt.Sprintf("%s%020d", completionPrefix, n) }
 
 const (
+	snapshotPrefix   = "chk/"
 	completionPrefix = "done/"
 	generationKey    = "coordinator/generation"
 )
+
+// checkpointOfKey parses the checkpoint id out of a snapshot or completion key.
+func checkpointOfKey(key, prefix string) (CheckpointID, bool) {
+	if len(key) < len(prefix)+20 || key[:len(prefix)] != prefix {
+		return 0, false
+	}
+	var n int64
+	for _, c := range key[len(prefix) : len(prefix)+20] {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return CheckpointID(n), true
+}

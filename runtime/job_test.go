@@ -25,7 +25,7 @@ type jobEvent struct {
 	at       Micros
 	seq      int
 	to, from WorkerID
-	env      *Envelope
+	packet   Packet
 	timer    *Timer
 }
 
@@ -35,13 +35,20 @@ type jobHost struct {
 }
 
 func (h jobHost) Now() Micros { return h.job.now }
-func (h jobHost) Send(to WorkerID, e Envelope) {
-	h.job.schedule(jobEvent{at: h.job.now + h.job.latency, to: to, from: h.id, env: &e})
+func (h jobHost) Send(to WorkerID, p Packet) {
+	h.job.schedule(jobEvent{at: h.job.now + h.job.latency, to: to, from: h.id, packet: p})
 }
+
+// After drops heartbeats: this job has no coordinator, and would never
+// quiesce with them.
 func (h jobHost) After(d Micros, t Timer) {
-	h.job.schedule(jobEvent{at: h.job.now + d, to: h.id, from: h.id, timer: &t})
+	if t.Kind != TimerHeartbeat {
+		h.job.schedule(jobEvent{at: h.job.now + d, to: h.id, from: h.id, timer: &t})
+	}
 }
-func (h jobHost) Release(r Response) { h.job.responses = append(h.job.responses, r) }
+func (h jobHost) Release(b EgressBatch) { h.job.responses = append(h.job.responses, b.Responses...) }
+func (h jobHost) Tell(Control)          {}
+func (h jobHost) Store(StoreRequest)    { h.job.t.Fatal("unit-test workers do not checkpoint") }
 func (h jobHost) ReadIngress(from Offset, max int) []Request {
 	recs := h.job.ingress[h.id]
 	if int(from) >= len(recs) {
@@ -63,6 +70,7 @@ func newTestJob(t *testing.T, workers int, reg *Registry, tweak func(*Config)) *
 	}
 	for _, w := range j.workers {
 		w.Start()
+		w.Control(Control{Kind: Restore, Gen: 1})
 	}
 	return j
 }
@@ -91,8 +99,8 @@ func (j *testJob) run() {
 		e := j.pending[0]
 		j.pending = j.pending[1:]
 		j.now = e.at
-		if e.env != nil {
-			j.workers[e.to].Receive(e.from, *e.env)
+		if e.packet != nil {
+			j.workers[e.to].Receive(e.from, e.packet)
 		} else {
 			j.workers[e.to].Fire(*e.timer)
 		}

@@ -3,8 +3,6 @@ package runtime
 import (
 	"errors"
 	"fmt"
-	"sort"
-	"strings"
 )
 
 // Offset is a position in a worker's ingress partition.
@@ -15,15 +13,22 @@ type Offset int64
 type Host interface {
 	// Now is the current time.
 	Now() Micros
-	// Send puts e on the FIFO channel to worker to.
-	Send(to WorkerID, e Envelope)
+	// Send puts p on the FIFO channel to worker to.
+	Send(to WorkerID, p Packet)
+	// Tell sends a control message to the checkpoint coordinator.
+	Tell(c Control)
 	// After fires t back at this worker, through Worker.Fire, after delay.
 	After(delay Micros, t Timer)
-	// Release hands a response to the client that made the request.
-	Release(r Response)
+	// Release hands a batch of responses to the clients that made the
+	// requests. A batch may be released more than once after a recovery;
+	// clients keep the first copy of each (worker, epoch).
+	Release(b EgressBatch)
 	// ReadIngress returns up to max records of this worker's ingress
 	// partition, starting at offset from.
 	ReadIngress(from Offset, max int) []Request
+	// Store starts an operation on the durable checkpoint store; the
+	// result comes back through Worker.Stored.
+	Store(op StoreRequest)
 }
 
 // Config describes one worker of a job.
@@ -36,27 +41,53 @@ type Config struct {
 	// means invocations take no time, and a worker drains its run queue in
 	// batches of drainMax.
 	InvocationCost Micros
+	// ExactlyOnce holds responses back until the checkpoint that covers
+	// them completes (transactional egress). Without it responses leave at
+	// once, and a recovery may repeat them.
+	ExactlyOnce bool
+	// HeartbeatInterval is how often the worker tells the coordinator it
+	// lives; default heartbeatIntervalDefault.
+	HeartbeatInterval Micros
 	// Bug selects a deliberately broken behaviour, for tests only.
 	Bug Bug
 }
 
-// Limits that keep one event's work bounded.
+// Limits that keep one event's work, and a worker's buffers, bounded.
 const (
-	drainMax        = 1024 // invocations per step before the worker yields
-	ingressBatchMax = 256  // ingress records read per poll
+	drainMax                        = 1024    // invocations per step before the worker yields
+	ingressBatchMax                 = 256     // ingress records read per poll
+	earlyMax                        = 1 << 20 // packets of a newer generation held while restoring
+	heartbeatIntervalDefault Micros = 10_000
+	retryDelay               Micros = 5_000 // before repeating a failed store read
 )
 
 // ErrUnknownType is the failure of a message to an unregistered type.
 var ErrUnknownType = errors.New("runtime: unknown function type")
 
+// phase is where a worker is in its life: a fresh process waits for the
+// coordinator to tell it which checkpoint to restore, loads it, then runs.
+type phase uint8
+
+const (
+	waiting phase = iota
+	loading
+	running
+)
+
 // Worker owns the instances of a range of key groups. It runs their
 // invocations one at a time, in arrival order, routes their messages, holds
-// their delayed messages, consumes its ingress partition and emits
-// responses. It is a pure state machine stepped by a driver through Start,
-// Receive, PollIngress and Fire; it has no goroutines and no clock of its own.
+// their delayed messages, consumes its ingress partition, emits responses,
+// takes its part of every checkpoint and restores from one on recovery. It
+// is a pure state machine stepped by a driver through Start, Receive,
+// Control, PollIngress, Fire and Stored; it has no goroutines and no clock
+// of its own.
 type Worker struct {
 	cfg  Config
 	host Host
+
+	phase phase
+	gen   Generation
+	early []earlyPacket // newer-generation packets that came before our Restore
 
 	instances map[Address]*instance
 	runq      fifo[Envelope]
@@ -67,6 +98,10 @@ type Worker struct {
 	ingressMore   bool // the last poll filled its batch: more may be waiting
 	kickPending   bool // a kick timer is set
 	busy          bool // an invocation is in service (InvocationCost > 0)
+
+	checkpointing
+	egress   egressBuffer
+	tokenSeq uint64 // store-operation tokens; never reset, so stale results never match
 
 	inv   invocation
 	stats Stats
@@ -81,6 +116,12 @@ type pendingDelay struct {
 	envelope Envelope
 }
 
+type earlyPacket struct {
+	from   WorkerID
+	packet Packet
+	gen    Generation
+}
+
 // Stats counts what a worker did.
 type Stats struct {
 	Invocations int64 `json:"invocations"`  // function invocations, failed ones included
@@ -89,6 +130,9 @@ type Stats struct {
 	RemoteSends int64 `json:"remote_sends"` // messages to instances on other workers
 	Responses   int64 `json:"responses"`    // responses produced for clients
 	IngressRead int64 `json:"ingress_read"` // ingress records consumed
+	Snapshots   int64 `json:"snapshots"`    // snapshots written
+	SnapshotB   int64 `json:"snapshot_bytes"`
+	Restores    int64 `json:"restores"` // restores from a checkpoint
 }
 
 // NewWorker returns a worker that reaches the world through host. Call
@@ -96,6 +140,9 @@ type Stats struct {
 func NewWorker(cfg Config, host Host) (*Worker, error) {
 	if cfg.KeyGroups == 0 {
 		cfg.KeyGroups = KeyGroupsDefault
+	}
+	if cfg.HeartbeatInterval == 0 {
+		cfg.HeartbeatInterval = heartbeatIntervalDefault
 	}
 	switch {
 	case cfg.Workers <= 0 || cfg.Workers > cfg.KeyGroups:
@@ -106,13 +153,23 @@ func NewWorker(cfg Config, host Host) (*Worker, error) {
 		return nil, errors.New("runtime: no function registry")
 	case host == nil:
 		return nil, errors.New("runtime: no host")
+	case cfg.HeartbeatInterval < 0:
+		return nil, fmt.Errorf("runtime: heartbeat interval %d: want > 0", cfg.HeartbeatInterval)
 	}
-	return &Worker{
-		cfg:       cfg,
-		host:      host,
-		instances: map[Address]*instance{},
-		delayed:   map[uint64]pendingDelay{},
-	}, nil
+	w := &Worker{cfg: cfg, host: host}
+	w.reset()
+	return w, nil
+}
+
+// reset drops all volatile state: what a fresh process has, and what a
+// restore starts from.
+func (w *Worker) reset() {
+	w.instances = map[Address]*instance{}
+	w.runq = fifo[Envelope]{}
+	w.delayed = map[uint64]pendingDelay{}
+	w.ingressOffset, w.ingressMore, w.kickPending, w.busy = 0, false, false, false
+	w.checkpointing = checkpointing{writes: map[uint64]CheckpointID{}}
+	w.egress = egressBuffer{}
 }
 
 // ID returns the worker's id.
@@ -123,24 +180,82 @@ func (w *Worker) Owner(a Address) WorkerID {
 	return Placement{KeyGroups: w.cfg.KeyGroups, Workers: w.cfg.Workers}.Owner(a)
 }
 
-// Start begins processing: it reads whatever the ingress already holds.
+// Start begins the worker's life: it runs nothing until the coordinator
+// tells it which checkpoint to restore, and says it is alive until then.
 func (w *Worker) Start() {
-	w.PollIngress()
+	w.phase = waiting
+	w.heartbeat()
 }
 
-// Receive takes a message another worker routed to one of this worker's
-// instances.
-func (w *Worker) Receive(from WorkerID, e Envelope) {
-	if owner := w.Owner(e.To); owner != w.cfg.ID {
-		broken("%v got %v from %v, owned by %v", w.cfg.ID, e, from, owner)
+func (w *Worker) heartbeat() {
+	w.host.Tell(Control{Kind: Heartbeat, Gen: w.gen})
+	w.host.After(w.cfg.HeartbeatInterval, Timer{Kind: TimerHeartbeat})
+}
+
+// Receive takes a packet another worker sent this one.
+func (w *Worker) Receive(from WorkerID, p Packet) {
+	gen := packetGen(p)
+	switch {
+	case gen < w.gen:
+		return // from before a rollback: replay or the snapshot has it
+	case gen > w.gen || w.phase != running:
+		if len(w.early) >= earlyMax {
+			broken("%v: %d packets of generation %d held while in %d", w.cfg.ID, len(w.early), gen, w.gen)
+		}
+		w.early = append(w.early, earlyPacket{from: from, packet: p, gen: gen})
+		return
 	}
-	w.runq.push(e)
-	w.run()
+	w.deliver(from, p)
+}
+
+func packetGen(p Packet) Generation {
+	switch p := p.(type) {
+	case Transfer:
+		return p.Gen
+	case Marker:
+		return p.Gen
+	}
+	panic(fmt.Sprintf("runtime: unknown packet %T", p))
+}
+
+func (w *Worker) deliver(from WorkerID, p Packet) {
+	switch p := p.(type) {
+	case Transfer:
+		if owner := w.Owner(p.Envelope.To); owner != w.cfg.ID {
+			broken("%v got %v from %v, owned by %v", w.cfg.ID, p.Envelope, from, owner)
+		}
+		w.recordChannel(from, p.Envelope)
+		w.runq.push(p.Envelope)
+		w.run()
+	case Marker:
+		w.onMarker(from, p.Checkpoint)
+	}
+}
+
+// Control handles a message from the checkpoint coordinator.
+func (w *Worker) Control(c Control) {
+	switch c.Kind {
+	case Restore:
+		w.onRestore(c)
+	case Snapshot:
+		if c.Gen == w.gen && w.phase == running {
+			w.onSnapshot(c.Checkpoint, -1)
+		}
+	case Committed:
+		if c.Gen == w.gen && w.phase == running {
+			w.egress.commit(c.Checkpoint, w.host)
+		}
+	default:
+		broken("%v: unexpected control %v", w.cfg.ID, c)
+	}
 }
 
 // PollIngress reads new records from the worker's ingress partition. The
 // driver calls it when the ingress may have grown.
 func (w *Worker) PollIngress() {
+	if w.phase != running {
+		return // a restore reads the ingress when it is done
+	}
 	records := w.host.ReadIngress(w.ingressOffset, ingressBatchMax)
 	for _, r := range records {
 		w.ingressOffset++
@@ -153,6 +268,13 @@ func (w *Worker) PollIngress() {
 
 // Fire handles a timer the worker set through Host.After.
 func (w *Worker) Fire(t Timer) {
+	if t.Kind == TimerHeartbeat {
+		w.heartbeat()
+		return
+	}
+	if t.Gen != w.gen {
+		return // set before a rollback
+	}
 	switch t.Kind {
 	case TimerKick:
 		w.kickPending = false
@@ -171,8 +293,11 @@ func (w *Worker) Fire(t Timer) {
 		}
 		delete(w.delayed, t.ID)
 		w.route(d.envelope)
+	case TimerRetry:
+		w.loadSnapshot()
+		return
 	default:
-		panic(fmt.Sprintf("runtime: %v: unknown timer %v", w.cfg.ID, t))
+		broken("%v: unknown timer %v", w.cfg.ID, t)
 	}
 	w.run()
 }
@@ -181,6 +306,9 @@ func (w *Worker) Fire(t Timer) {
 // invocations cost time, else up to drainMax at once. It sets a kick timer
 // to continue when it stops with work left.
 func (w *Worker) run() {
+	if w.phase != running {
+		return
+	}
 	if w.cfg.InvocationCost > 0 {
 		switch {
 		case w.busy:
@@ -205,7 +333,7 @@ func (w *Worker) kick(delay Micros) {
 		return
 	}
 	w.kickPending = true
-	w.host.After(delay, Timer{Kind: TimerKick})
+	w.host.After(delay, Timer{Kind: TimerKick, Gen: w.gen})
 }
 
 // invoke runs the function of e.To on e and applies its effects, or, on a
@@ -240,7 +368,7 @@ func (w *Worker) invoke(e Envelope) {
 func (w *Worker) fail(e Envelope, err error) {
 	w.stats.Failures++
 	if e.From.IsZero() {
-		w.release(Response{Request: e.Request, From: e.To, Failure: err.Error()})
+		w.respond(Response{Request: e.Request, From: e.To, Failure: err.Error()})
 	}
 }
 
@@ -257,13 +385,17 @@ func (w *Worker) apply(a Address, inst *instance, fx *Effects) {
 		w.route(e)
 	}
 	for _, d := range fx.Delayed {
-		w.delaySeq++
-		w.delayed[w.delaySeq] = pendingDelay{due: w.host.Now() + d.Delay, envelope: d.Envelope}
-		w.host.After(d.Delay, Timer{Kind: TimerDelayed, ID: w.delaySeq})
+		w.setDelayed(d.Delay, d.Envelope)
 	}
 	for _, r := range fx.Responses {
-		w.release(r)
+		w.respond(r)
 	}
+}
+
+func (w *Worker) setDelayed(delay Micros, e Envelope) {
+	w.delaySeq++
+	w.delayed[w.delaySeq] = pendingDelay{due: w.host.Now() + delay, envelope: e}
+	w.host.After(delay, Timer{Kind: TimerDelayed, Gen: w.gen, ID: w.delaySeq})
 }
 
 // dropIfEmpty forgets an instance without state, so that instances that were
@@ -282,64 +414,17 @@ func (w *Worker) route(e Envelope) {
 		return
 	}
 	w.stats.RemoteSends++
-	w.host.Send(owner, e)
+	w.host.Send(owner, Transfer{Gen: w.gen, Envelope: e})
 }
 
-func (w *Worker) release(r Response) {
+func (w *Worker) respond(r Response) {
 	w.stats.Responses++
-	w.host.Release(r)
+	if w.cfg.ExactlyOnce && w.cfg.Bug != BugEarlyEgress {
+		w.egress.hold(r)
+		return
+	}
+	w.host.Release(EgressBatch{Worker: w.cfg.ID, Responses: []Response{r}})
 }
 
 // Stats returns the worker's counters.
 func (w *Worker) Stats() Stats { return w.stats }
-
-// Instances returns the addresses of the instances that hold state, sorted.
-func (w *Worker) Instances() []Address {
-	addrs := make([]Address, 0, len(w.instances))
-	for a := range w.instances {
-		addrs = append(addrs, a)
-	}
-	sort.Slice(addrs, func(i, j int) bool { return addrs[i].Less(addrs[j]) })
-	return addrs
-}
-
-// State returns a copy of the state of the instance at a.
-func (w *Worker) State(a Address) map[string][]byte {
-	out := map[string][]byte{}
-	if inst := w.instances[a]; inst != nil {
-		for k, v := range inst.state {
-			out[k] = append([]byte(nil), v...)
-		}
-	}
-	return out
-}
-
-// Describe renders the worker's instances and pending work deterministically,
-// for golden files and debugging.
-func (w *Worker) Describe() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%v offset=%d runq=%d delayed=%d\n", w.cfg.ID, w.ingressOffset, w.runq.len(), len(w.delayed))
-	for _, a := range w.Instances() {
-		state := w.instances[a].state
-		names := make([]string, 0, len(state))
-		for n := range state {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		fmt.Fprintf(&b, "  %v:", a)
-		for _, n := range names {
-			fmt.Fprintf(&b, " %s=%s", n, describeValue(state[n]))
-		}
-		b.WriteByte('\n')
-	}
-	return b.String()
-}
-
-// describeValue renders a state value as an integer when it is a varint, as
-// most of our scenarios' state is, and as a quoted string otherwise.
-func describeValue(b []byte) string {
-	if v, err := Int64Codec.Decode(b); err == nil {
-		return fmt.Sprint(v)
-	}
-	return fmt.Sprintf("%q", b)
-}

@@ -11,10 +11,12 @@ import (
 type nullHost struct{}
 
 func (nullHost) Now() Micros                       { return 0 }
-func (nullHost) Send(WorkerID, Envelope)           {}
+func (nullHost) Send(WorkerID, Packet)             {}
+func (nullHost) Tell(Control)                      {}
 func (nullHost) After(Micros, Timer)               {}
-func (nullHost) Release(Response)                  {}
+func (nullHost) Release(EgressBatch)               {}
 func (nullHost) ReadIngress(Offset, int) []Request { return nil }
+func (nullHost) Store(StoreRequest)                {}
 
 var counterState = Value[int64]{Name: "n", Codec: Int64Codec}
 
@@ -33,6 +35,8 @@ func benchWorker(b *testing.B) *Worker {
 	if err != nil {
 		b.Fatal(err)
 	}
+	w.Start()
+	w.Control(Control{Kind: Restore, Gen: 1})
 	return w
 }
 
@@ -40,10 +44,10 @@ func benchWorker(b *testing.B) *Worker {
 // instance, without any network: the worker's own cost.
 func BenchmarkInvoke(b *testing.B) {
 	w := benchWorker(b)
-	e := Envelope{To: Address{Type: "counter", ID: "x"}, Msg: Message{Kind: "inc"}}
+	t := Transfer{Gen: 1, Envelope: Envelope{To: Address{Type: "counter", ID: "x"}, Msg: Message{Kind: "inc"}}}
 	b.ReportAllocs()
 	for b.Loop() {
-		w.Receive(0, e)
+		w.Receive(0, t)
 	}
 }
 
@@ -62,7 +66,7 @@ func BenchmarkInstanceMemory(b *testing.B) {
 		goruntime.ReadMemStats(&before)
 		w := benchWorker(b)
 		for _, id := range ids {
-			w.Receive(0, Envelope{To: Address{Type: "counter", ID: id}, Msg: Message{Kind: "inc"}})
+			w.Receive(0, Transfer{Gen: 1, Envelope: Envelope{To: Address{Type: "counter", ID: id}, Msg: Message{Kind: "inc"}}})
 		}
 		goruntime.GC()
 		goruntime.ReadMemStats(&after)

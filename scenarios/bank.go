@@ -25,7 +25,7 @@ func init() {
 			Clients:   8,
 			Ops:       50,
 			Keys:      16,
-			TimeLimit: 60 * sim.Second,
+			TimeLimit: 10 * sim.Second,
 		},
 		workload: func(cfg Config) Workload { return &bank{cfg: cfg} },
 	})

@@ -12,7 +12,8 @@ import (
 
 // The chain scenario: each request starts a chain of hops through link
 // instances, every hop counting its visit and forwarding to the next link
-// of a fixed permutation of the keys, which is full of cycles. The last hop
+// of a fixed permutation of the keys, which is full of cycles; some links
+// forward with a delayed message. The last hop
 // answers the client. Its invariant: every instance's visit count is the
 // number of chains that passed through it, and every answer carries the
 // sum of the visit counts the chain saw, which must be consistent with its
@@ -26,7 +27,7 @@ func init() {
 			Clients:   8,
 			Ops:       20,
 			Keys:      32,
-			TimeLimit: 60 * sim.Second,
+			TimeLimit: 10 * sim.Second,
 		},
 		workload: func(cfg Config) Workload { return &chain{cfg: cfg} },
 	})
@@ -37,7 +38,12 @@ const LinkType runtime.FuncType = "chain/link"
 
 const (
 	opHop   = "hop"
-	hopsMax = 16
+	hopsMax = 48
+	// Every delayEvery-th link forwards after hopDelay, so that chains
+	// also wait in workers' delayed-message tables, and snapshots hold
+	// some of them.
+	delayEvery = 5
+	hopDelay   = 2 * sim.Millisecond
 )
 
 var visitsState = runtime.Value[int64]{Name: "visits", Codec: runtime.Int64Codec}
@@ -85,6 +91,10 @@ func (c *chain) Register(reg *runtime.Registry) error {
 			return nil
 		}
 		n := c.next(key)
+		if key%delayEvery == 0 {
+			ctx.SendAfter(runtime.Micros(hopDelay), linkAddress(n), hopMessage(n, left-1))
+			return nil
+		}
 		ctx.Send(linkAddress(n), hopMessage(n, left-1))
 		return nil
 	})

@@ -27,10 +27,31 @@ type clientLog struct {
 	done       bool
 }
 
+// Client limits.
+const (
+	egressPoll     = 20 * sim.Millisecond // a client rereads its egress topic this often, notice or not
+	egressBatchMax = 256                  // egress records read per poll
+)
+
+// pollTimer is a client's periodic look at its egress topic.
+type pollTimer struct{}
+
+func (pollTimer) Fingerprint() uint64 { return 0x9011 }
+func (pollTimer) String() string      { return "poll" }
+
+// batchID names an egress batch: the worker and epoch that produced it.
+type batchID struct {
+	worker runtime.WorkerID
+	epoch  runtime.Epoch
+}
+
 // client is a closed-loop client: it sends one request, waits for its
 // response, and sends the next, until it has sent its share of operations.
 // A request is a record appended to the ingress partition of the worker that
-// owns its target, followed by a notice to that worker.
+// owns its target, followed by a notice to that worker. Responses arrive as
+// batches on the client's egress topic; the client reads it from its own
+// offset and keeps the first copy of each batch, as a Kafka read-committed
+// consumer would.
 type client struct {
 	id     runtime.ClientID
 	layout layout
@@ -39,12 +60,16 @@ type client struct {
 	onDone func()
 	owner  func(runtime.Address) runtime.WorkerID
 
-	env  sim.Env
-	next int
+	env     sim.Env
+	next    int
+	offset  sim.Offset
+	batches map[batchID]bool
 }
 
 func (c *client) Start(env sim.Env) {
 	c.env = env
+	c.batches = map[batchID]bool{}
+	c.env.After(egressPoll, pollTimer{})
 	c.send()
 }
 
@@ -59,14 +84,50 @@ func (c *client) send() {
 	c.log.ops = append(c.log.ops, op)
 	w := c.owner(op.Request.To)
 	c.env.Append(ingressLog(w), op.Request)
-	c.env.Send(c.layout.workerNode(w), ingressNotice{})
+	c.env.Send(c.layout.workerNode(w), notice{})
 }
 
 func (c *client) Receive(from sim.NodeID, msg sim.Message) {
-	r, ok := msg.(runtime.Response)
-	if !ok {
+	if _, ok := msg.(notice); !ok {
 		panic(fmt.Sprintf("scenarios: client %d got %T from %v", c.id, msg, from))
 	}
+	c.poll()
+}
+
+func (c *client) Fire(timer sim.Message) {
+	if _, ok := timer.(pollTimer); !ok {
+		panic(fmt.Sprintf("scenarios: client %d got timer %v", c.id, timer))
+	}
+	c.poll()
+	if !c.log.done {
+		c.env.After(egressPoll, pollTimer{})
+	}
+}
+
+// poll reads the client's egress topic. Batches of epoch 0 come from a
+// job without transactional egress and are never repeats.
+func (c *client) poll() {
+	for {
+		records := c.env.Read(egressLog(c.id), c.offset, egressBatchMax)
+		for _, rec := range records {
+			c.offset++
+			b := rec.(runtime.EgressBatch)
+			id := batchID{b.Worker, b.Epoch}
+			if b.Epoch != 0 && c.batches[id] {
+				continue
+			}
+			c.batches[id] = true
+			for _, r := range b.Responses {
+				c.answer(r)
+			}
+		}
+		if len(records) < egressBatchMax {
+			return
+		}
+	}
+}
+
+func (c *client) answer(r runtime.Response) {
 	if c.next >= len(c.ops) || r.Request != c.ops[c.next].Request.ID {
 		c.log.unexpected = append(c.log.unexpected, r)
 		return
@@ -75,10 +136,6 @@ func (c *client) Receive(from sim.NodeID, msg sim.Message) {
 	last.Response, last.Answered, last.Return = r, true, c.env.Now()
 	c.next++
 	c.send()
-}
-
-func (c *client) Fire(timer sim.Message) {
-	panic(fmt.Sprintf("scenarios: client %d got an unasked timer %v", c.id, timer))
 }
 
 func (c *client) Stored(r sim.StoreResult) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync/atomic"
 
+	"github.com/flowtx/flowtx/faults"
 	"github.com/flowtx/flowtx/runtime"
 	"github.com/flowtx/flowtx/sim"
 )
@@ -23,7 +24,9 @@ type Job struct {
 	layout   layout
 	requests [][]runtime.Request
 	logs     []*clientLog
+	faults   faults.Schedule
 	finished atomic.Int64
+	coord    runtime.CoordinatorStats // summed over the coordinator's incarnations
 }
 
 // NewJob resolves cfg and draws every client's requests from the seed's
@@ -45,6 +48,16 @@ func NewJob(cfg Config) (*Job, error) {
 		layout:   layout{workers: cfg.Workers, clients: cfg.Clients},
 	}
 	streams := sim.NewStreams(cfg.Seed)
+	if cfg.Faults == FaultsCrash {
+		j.faults = faults.DrawCrashes(faults.CrashParams{
+			Workers:      cfg.Workers,
+			Span:         cfg.FaultSpan,
+			GapMean:      cfg.FaultSpan / 8,
+			DownMax:      3 * cfg.CheckpointInterval,
+			CoordinatorP: 0.2,
+			StoreP:       0.2,
+		}, streams.Stream("faults"))
+	}
 	for c := range cfg.Clients {
 		rng := streams.Stream(fmt.Sprintf("workload/client/%d", c))
 		j.requests = append(j.requests, wl.Requests(runtime.ClientID(c), cfg.Ops, rng))
@@ -56,7 +69,11 @@ func NewJob(cfg Config) (*Job, error) {
 // Config returns the resolved configuration.
 func (j *Job) Config() Config { return j.cfg }
 
-// Install adds the job's workers and clients to d, workers first.
+// Faults returns the job's fault schedule.
+func (j *Job) Faults() faults.Schedule { return j.faults }
+
+// Install adds the job's workers, its checkpoint coordinator and its
+// clients to d, in that order.
 func (j *Job) Install(d Driver) {
 	for w := range j.cfg.Workers {
 		cfg := runtime.Config{
@@ -65,10 +82,17 @@ func (j *Job) Install(d Driver) {
 			Workers:        j.cfg.Workers,
 			Registry:       j.registry,
 			InvocationCost: j.cfg.InvocationCost,
+			ExactlyOnce:    j.cfg.CheckpointInterval > 0,
 			Bug:            j.cfg.Bug,
 		}
 		d.AddNode(func() sim.Process { return &workerNode{layout: j.layout, cfg: cfg} })
 	}
+	coord := runtime.CoordinatorConfig{
+		Workers:            j.cfg.Workers,
+		CheckpointInterval: runtime.Micros(max(j.cfg.CheckpointInterval, 0)),
+		Bug:                j.cfg.Bug,
+	}
+	d.AddNode(func() sim.Process { return &coordinatorNode{layout: j.layout, cfg: coord, totals: &j.coord} })
 	for c := range j.cfg.Clients {
 		d.AddNode(func() sim.Process { return j.newClient(runtime.ClientID(c)) })
 	}
@@ -122,6 +146,10 @@ func (j *Job) Check(process func(sim.NodeID) sim.Process) (Outcome, []string) {
 	return o, append(violations, j.workload.Check(o)...)
 }
 
+// Checkpoints returns the coordinator's counters, summed over its
+// incarnations.
+func (j *Job) Checkpoints() runtime.CoordinatorStats { return j.coord }
+
 // Stats sums the counters of the job's running workers.
 func (j *Job) Stats(process func(sim.NodeID) sim.Process) runtime.Stats {
 	var sum runtime.Stats
@@ -137,6 +165,9 @@ func (j *Job) Stats(process func(sim.NodeID) sim.Process) runtime.Stats {
 		sum.RemoteSends += s.RemoteSends
 		sum.Responses += s.Responses
 		sum.IngressRead += s.IngressRead
+		sum.Snapshots += s.Snapshots
+		sum.SnapshotB += s.SnapshotB
+		sum.Restores += s.Restores
 	}
 	return sum
 }

@@ -7,14 +7,15 @@ import (
 	"github.com/flowtx/flowtx/sim"
 )
 
-// layout maps a job's actors to simulator nodes: workers first, then
-// clients.
+// layout maps a job's actors to simulator nodes: workers first, then the
+// checkpoint coordinator, then clients.
 type layout struct {
 	workers, clients int
 }
 
 func (l layout) workerNode(w runtime.WorkerID) sim.NodeID { return sim.NodeID(w) }
-func (l layout) clientNode(c runtime.ClientID) sim.NodeID { return sim.NodeID(l.workers + int(c)) }
+func (l layout) coordinatorNode() sim.NodeID              { return sim.NodeID(l.workers) }
+func (l layout) clientNode(c runtime.ClientID) sim.NodeID { return sim.NodeID(l.workers + 1 + int(c)) }
 
 func (l layout) workerOf(n sim.NodeID) runtime.WorkerID {
 	if int(n) < 0 || int(n) >= l.workers {
@@ -26,12 +27,30 @@ func (l layout) workerOf(n sim.NodeID) runtime.WorkerID {
 // ingressLog names worker w's ingress partition among the durable logs.
 func ingressLog(w runtime.WorkerID) string { return fmt.Sprintf("ingress/%d", w) }
 
-// ingressNotice tells a worker that its ingress partition grew, as a Kafka
-// fetch returning would. The record itself is already durable in the log.
-type ingressNotice struct{}
+// egressLog names client c's egress topic among the durable logs.
+func egressLog(c runtime.ClientID) string { return fmt.Sprintf("egress/%d", c) }
 
-func (ingressNotice) Fingerprint() uint64 { return 0x1e5 }
-func (ingressNotice) String() string      { return "ingress-notice" }
+// notice tells a process that a durable log it reads grew, as a Kafka fetch
+// returning would. The records themselves are already durable.
+type notice struct{}
+
+func (notice) Fingerprint() uint64 { return 0x1e5 }
+func (notice) String() string      { return "notice" }
+
+// toStore and fromStore translate between the runtime's store requests and
+// the simulator's.
+func toStore(op runtime.StoreRequest) sim.StoreOp {
+	return sim.StoreOp{Kind: storeKinds[op.Kind], Key: op.Key, Value: op.Value, Token: op.Token}
+}
+
+var storeKinds = [...]sim.StoreOpKind{
+	runtime.StorePut: sim.StorePut, runtime.StoreGet: sim.StoreGet,
+	runtime.StoreDelete: sim.StoreDelete, runtime.StoreList: sim.StoreList,
+}
+
+func fromStore(r sim.StoreResult) runtime.StoreResult {
+	return runtime.StoreResult{Token: r.Op.Token, Value: r.Value, Found: r.Found, Keys: r.Keys, Err: r.Err}
+}
 
 // workerNode runs a runtime.Worker as a simulator process and is its Host.
 type workerNode struct {
@@ -53,33 +72,51 @@ func (n *workerNode) Start(env sim.Env) {
 
 func (n *workerNode) Receive(from sim.NodeID, msg sim.Message) {
 	switch m := msg.(type) {
-	case runtime.Envelope:
+	case runtime.Transfer:
 		n.worker.Receive(n.layout.workerOf(from), m)
-	case ingressNotice:
+	case runtime.Marker:
+		n.worker.Receive(n.layout.workerOf(from), m)
+	case runtime.Control:
+		n.worker.Control(m)
+	case notice:
 		n.worker.PollIngress()
 	default:
 		panic(fmt.Sprintf("scenarios: worker %v got %T from %v", n.cfg.ID, msg, from))
 	}
 }
 
-func (n *workerNode) Fire(timer sim.Message) { n.worker.Fire(timer.(runtime.Timer)) }
+func (n *workerNode) Fire(timer sim.Message)   { n.worker.Fire(timer.(runtime.Timer)) }
+func (n *workerNode) Stored(r sim.StoreResult) { n.worker.Stored(fromStore(r)) }
 
-func (n *workerNode) Stored(r sim.StoreResult) {
-	panic(fmt.Sprintf("scenarios: worker %v got an unasked storage result %v", n.cfg.ID, r.Op.Kind))
-}
-
-// Now, Send, After, Release and ReadIngress implement runtime.Host.
+// Now, Send, Tell, After, Release, ReadIngress and Store implement
+// runtime.Host.
 
 func (n *workerNode) Now() runtime.Micros { return runtime.Micros(n.env.Now()) }
 
-func (n *workerNode) Send(to runtime.WorkerID, e runtime.Envelope) {
-	n.env.Send(n.layout.workerNode(to), e)
+func (n *workerNode) Send(to runtime.WorkerID, p runtime.Packet) {
+	n.env.Send(n.layout.workerNode(to), p)
 }
+
+func (n *workerNode) Tell(c runtime.Control) { n.env.Send(n.layout.coordinatorNode(), c) }
 
 func (n *workerNode) After(delay runtime.Micros, t runtime.Timer) { n.env.After(sim.Time(delay), t) }
 
-func (n *workerNode) Release(r runtime.Response) {
-	n.env.Send(n.layout.clientNode(r.Request.Client), r)
+// Release appends each client's share of the batch to that client's egress
+// topic, in client order, and wakes the client.
+func (n *workerNode) Release(b runtime.EgressBatch) {
+	var clients []runtime.ClientID
+	shares := map[runtime.ClientID][]runtime.Response{}
+	for _, r := range b.Responses {
+		c := r.Request.Client
+		if _, ok := shares[c]; !ok {
+			clients = append(clients, c)
+		}
+		shares[c] = append(shares[c], r)
+	}
+	for _, c := range clients {
+		n.env.Append(egressLog(c), runtime.EgressBatch{Worker: b.Worker, Epoch: b.Epoch, Responses: shares[c]})
+		n.env.Send(n.layout.clientNode(c), notice{})
+	}
 }
 
 func (n *workerNode) ReadIngress(from runtime.Offset, max int) []runtime.Request {
@@ -90,3 +127,63 @@ func (n *workerNode) ReadIngress(from runtime.Offset, max int) []runtime.Request
 	}
 	return out
 }
+
+func (n *workerNode) Store(op runtime.StoreRequest) { n.env.Store(toStore(op)) }
+
+// coordinatorNode runs the checkpoint coordinator as a simulator process
+// and is its host. It adds the coordinator's counters to the job's after
+// every step, so they survive the coordinator's crashes.
+type coordinatorNode struct {
+	layout layout
+	cfg    runtime.CoordinatorConfig
+	totals *runtime.CoordinatorStats
+	env    sim.Env
+	coord  *runtime.Coordinator
+	seen   runtime.CoordinatorStats
+}
+
+func (n *coordinatorNode) Start(env sim.Env) {
+	n.env = env
+	c, err := runtime.NewCoordinator(n.cfg, n)
+	if err != nil {
+		panic(fmt.Sprintf("scenarios: coordinator: %v", err))
+	}
+	n.coord = c
+	n.step(c.Start)
+}
+
+func (n *coordinatorNode) Receive(from sim.NodeID, msg sim.Message) {
+	m, ok := msg.(runtime.Control)
+	if !ok {
+		panic(fmt.Sprintf("scenarios: coordinator got %T from %v", msg, from))
+	}
+	n.step(func() { n.coord.Receive(n.layout.workerOf(from), m) })
+}
+
+func (n *coordinatorNode) Fire(timer sim.Message) {
+	n.step(func() { n.coord.Fire(timer.(runtime.Timer)) })
+}
+
+func (n *coordinatorNode) Stored(r sim.StoreResult) {
+	n.step(func() { n.coord.Stored(fromStore(r)) })
+}
+
+func (n *coordinatorNode) step(f func()) {
+	f()
+	s := n.coord.Stats()
+	n.totals.Completed += s.Completed - n.seen.Completed
+	n.totals.Aborted += s.Aborted - n.seen.Aborted
+	n.totals.Recoveries += s.Recoveries - n.seen.Recoveries
+	n.seen = s
+}
+
+// Now, Tell, After and Store implement runtime.CoordinatorHost.
+
+func (n *coordinatorNode) Now() runtime.Micros { return runtime.Micros(n.env.Now()) }
+func (n *coordinatorNode) Tell(to runtime.WorkerID, c runtime.Control) {
+	n.env.Send(n.layout.workerNode(to), c)
+}
+func (n *coordinatorNode) After(delay runtime.Micros, t runtime.Timer) {
+	n.env.After(sim.Time(delay), t)
+}
+func (n *coordinatorNode) Store(op runtime.StoreRequest) { n.env.Store(toStore(op)) }

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/flowtx/flowtx/faults"
 	"github.com/flowtx/flowtx/runtime"
 	"github.com/flowtx/flowtx/sim"
 )
@@ -12,28 +13,31 @@ import (
 // Result is the outcome of one simulated run: what was run, what happened
 // and the verdict.
 type Result struct {
-	Scenario   string        `json:"scenario"`
-	Seed       uint64        `json:"seed"`
-	Workers    int           `json:"workers"`
-	Clients    int           `json:"clients"`
-	Ops        int           `json:"ops_per_client"`
-	Bug        string        `json:"bug,omitempty"`
-	OK         bool          `json:"ok"`
-	Violations []string      `json:"violations,omitempty"`
-	Events     int64         `json:"events"`
-	SimTime    sim.Time      `json:"sim_time_us"`
-	TraceHash  sim.TraceHash `json:"-"`
-	Hash       string        `json:"trace_hash"`
-	Requests   int           `json:"requests"`
-	Answered   int           `json:"answered"`
-	Failed     int           `json:"failed"`
-	Stats      runtime.Stats `json:"stats"`
-	Outcome    Outcome       `json:"-"`
+	Scenario    string                   `json:"scenario"`
+	Seed        uint64                   `json:"seed"`
+	Workers     int                      `json:"workers"`
+	Clients     int                      `json:"clients"`
+	Ops         int                      `json:"ops_per_client"`
+	Bug         string                   `json:"bug,omitempty"`
+	OK          bool                     `json:"ok"`
+	Violations  []string                 `json:"violations,omitempty"`
+	Events      int64                    `json:"events"`
+	SimTime     sim.Time                 `json:"sim_time_us"`
+	TraceHash   sim.TraceHash            `json:"-"`
+	Hash        string                   `json:"trace_hash"`
+	Requests    int                      `json:"requests"`
+	Answered    int                      `json:"answered"`
+	Failed      int                      `json:"failed"`
+	Faults      int                      `json:"faults"`
+	Stats       runtime.Stats            `json:"stats"`
+	Checkpoints runtime.CoordinatorStats `json:"checkpoints"`
+	Outcome     Outcome                  `json:"-"`
+	Schedule    faults.Schedule          `json:"-"`
 }
 
-// quiesceMax is how long a run goes on after its clients finish, so that
-// stray messages and timers land before the final state is read.
-const quiesceMax = sim.Second
+// quiesce is how long a run goes on after its clients finish, so that
+// stray messages land before the final state is read.
+const quiesce = 20 * sim.Millisecond
 
 // Run runs one seed of a scenario under the simulator.
 func Run(cfg Config) (Result, error) {
@@ -51,23 +55,25 @@ func run(cfg Config, trace func(sim.TraceEvent)) (Result, error) {
 		return Result{}, err
 	}
 	cfg = job.Config()
-	s := sim.New(sim.Config{Seed: cfg.Seed})
+	s := sim.New(sim.Config{
+		Seed:    cfg.Seed,
+		Storage: &sim.Disk{LatencyMin: sim.Millisecond, LatencyMax: 5 * sim.Millisecond, FaultWindows: job.Faults().StoreWindows()},
+	})
 	s.SetTracer(trace)
 	job.Install(s)
-	var violations []string
-	if err := s.RunWhile(func() bool { return !job.Done() }, cfg.TimeLimit); err != nil {
-		violations = append(violations, fmt.Sprintf("liveness: %v at %v", err, s.Now()))
-	}
-	if err := s.Run(s.Now() + quiesceMax); err != nil {
-		violations = append(violations, fmt.Sprintf("liveness: %v at %v while quiescing", err, s.Now()))
-	}
+	applyFaults(s, job)
+	violations := simulate(s, job)
 	outcome, checks := job.Check(s.Process)
 	res := Result{
 		Scenario: cfg.Scenario, Seed: cfg.Seed, Workers: cfg.Workers, Clients: cfg.Clients, Ops: cfg.Ops,
 		Bug: string(cfg.Bug), Events: s.Events(), SimTime: s.Now(), TraceHash: s.Hash(),
-		Hash: s.Hash().String(), Violations: append(violations, checks...), Outcome: outcome,
-		Stats: job.Stats(s.Process),
+		Hash: s.Hash().String(), Outcome: outcome, Schedule: job.Faults(), Faults: len(job.Faults()),
+		Stats: job.Stats(s.Process), Checkpoints: job.Checkpoints(),
 	}
+	if len(violations) == 0 {
+		violations = checks
+	}
+	res.Violations = violations
 	res.OK = len(res.Violations) == 0
 	for _, h := range outcome.Histories {
 		for _, op := range h {
@@ -83,14 +89,52 @@ func run(cfg Config, trace func(sim.TraceEvent)) (Result, error) {
 	return res, nil
 }
 
+// simulate runs the job until its clients are done (or the time limit),
+// then a little longer. A broken invariant inside the runtime panics; that
+// is reported as the run's violation, not a crash of the campaign.
+func simulate(s *sim.Sim, job *Job) (violations []string) {
+	defer func() {
+		if p := recover(); p != nil {
+			violations = []string{fmt.Sprintf("invariant: %v (at %v)", p, s.Now())}
+		}
+	}()
+	if err := s.RunWhile(func() bool { return !job.Done() }, job.Config().TimeLimit); err != nil {
+		return []string{fmt.Sprintf("liveness: %v at %v", err, s.Now())}
+	}
+	if err := s.Run(s.Now() + quiesce); err != nil {
+		return []string{fmt.Sprintf("liveness: %v at %v while quiescing", err, s.Now())}
+	}
+	return nil
+}
+
+// applyFaults schedules the job's crashes and restarts on the kernel.
+func applyFaults(s *sim.Sim, job *Job) {
+	l := job.layout
+	for _, e := range job.Faults() {
+		switch e.Kind {
+		case faults.CrashWorker:
+			n := l.workerNode(runtime.WorkerID(e.Worker))
+			s.At(e.At, func() { s.Crash(n) })
+		case faults.RestartWorker:
+			n := l.workerNode(runtime.WorkerID(e.Worker))
+			s.At(e.At, func() { s.Restart(n) })
+		case faults.CrashCoordinator:
+			s.At(e.At, func() { s.Crash(l.coordinatorNode()) })
+		case faults.RestartCoordinator:
+			s.At(e.At, func() { s.Restart(l.coordinatorNode()) })
+		}
+	}
+}
+
 // Line renders a result as one line: the seed, the verdict and the counts.
 func (r Result) Line() string {
 	verdict := "ok"
 	if !r.OK {
 		verdict = fmt.Sprintf("VIOLATION(%d)", len(r.Violations))
 	}
-	return fmt.Sprintf("seed=%d %s requests=%d answered=%d failed=%d events=%d sim-time=%v trace-hash=%s",
-		r.Seed, verdict, r.Requests, r.Answered, r.Failed, r.Events, r.SimTime, r.Hash)
+	return fmt.Sprintf("seed=%d %s requests=%d answered=%d failed=%d faults=%d checkpoints=%d recoveries=%d events=%d sim-time=%v trace-hash=%s",
+		r.Seed, verdict, r.Requests, r.Answered, r.Failed, r.Faults, r.Checkpoints.Completed, r.Checkpoints.Recoveries,
+		r.Events, r.SimTime, r.Hash)
 }
 
 // Describe renders the result over several lines, violations sorted, as

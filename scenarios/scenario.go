@@ -44,6 +44,15 @@ type Config struct {
 	Disjoint bool
 	// InvocationCost is the virtual time one invocation keeps a worker busy.
 	InvocationCost runtime.Micros
+	// CheckpointInterval is the virtual time between checkpoints; zero
+	// takes the scenario's default, negative turns checkpoints off (and
+	// with them transactional egress: responses leave at once).
+	CheckpointInterval sim.Time
+	// Faults names the fault model: "none" or "crash" (workers and the
+	// coordinator crash and restart, and the checkpoint store fails for a
+	// while, during the first FaultSpan of the run).
+	Faults    string
+	FaultSpan sim.Time
 	// TimeLimit bounds a run in virtual time; a run still going then fails
 	// its liveness check.
 	TimeLimit sim.Time
@@ -57,6 +66,18 @@ const (
 	clientsMax = 10_000
 	opsMax     = 1_000_000
 	keysMax    = 10_000_000
+)
+
+// Fault models.
+const (
+	FaultsNone  = "none"
+	FaultsCrash = "crash"
+)
+
+// Defaults that do not depend on the scenario.
+const (
+	checkpointIntervalDefault = 10 * sim.Millisecond
+	faultSpanDefault          = 300 * sim.Millisecond
 )
 
 // ErrUnknownScenario is returned for a scenario name nobody registered.
@@ -101,6 +122,9 @@ func Resolve(cfg Config) (Config, error) {
 	cfg.Ops = orDefault(cfg.Ops, d.Ops)
 	cfg.Keys = orDefault(cfg.Keys, d.Keys)
 	cfg.TimeLimit = orDefault(cfg.TimeLimit, d.TimeLimit)
+	cfg.CheckpointInterval = orDefault(cfg.CheckpointInterval, checkpointIntervalDefault)
+	cfg.Faults = orDefault(cfg.Faults, FaultsNone)
+	cfg.FaultSpan = orDefault(cfg.FaultSpan, faultSpanDefault)
 	switch {
 	case cfg.Workers < 1 || cfg.Workers > workersMax:
 		return cfg, fmt.Errorf("workers %d: want 1..%d", cfg.Workers, workersMax)
@@ -116,6 +140,12 @@ func Resolve(cfg Config) (Config, error) {
 		return cfg, fmt.Errorf("invocation cost %d: want >= 0", cfg.InvocationCost)
 	case cfg.TimeLimit <= 0:
 		return cfg, fmt.Errorf("time limit %v: want > 0", cfg.TimeLimit)
+	case cfg.Faults != FaultsNone && cfg.Faults != FaultsCrash:
+		return cfg, fmt.Errorf("faults %q: want %s or %s", cfg.Faults, FaultsNone, FaultsCrash)
+	case cfg.Faults == FaultsCrash && cfg.CheckpointInterval < 0:
+		return cfg, fmt.Errorf("faults %q need checkpoints to recover from: checkpoint interval must be > 0", cfg.Faults)
+	case cfg.FaultSpan <= 0 || cfg.FaultSpan >= cfg.TimeLimit:
+		return cfg, fmt.Errorf("fault span %v: want in (0, time limit %v)", cfg.FaultSpan, cfg.TimeLimit)
 	}
 	if cfg.Bug != runtime.NoBug && !knownBug(cfg.Bug) {
 		return cfg, fmt.Errorf("unknown bug %q", cfg.Bug)

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/flowtx/flowtx/runtime"
 	"github.com/flowtx/flowtx/scenarios"
+	"github.com/flowtx/flowtx/sim"
 )
 
 // scenarioFlags are the flags every command that runs a scenario shares.
@@ -20,6 +22,8 @@ type scenarioFlags struct {
 	ops      int
 	keys     int
 	bug      string
+	faults   string
+	interval time.Duration
 }
 
 func (f *scenarioFlags) register(fs *flag.FlagSet) {
@@ -29,6 +33,8 @@ func (f *scenarioFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.clients, "clients", 0, "closed-loop clients (0: the scenario's default)")
 	fs.IntVar(&f.ops, "ops", 0, "operations per client (0: the scenario's default)")
 	fs.IntVar(&f.keys, "keys", 0, "keys (accounts, records) the workload spreads over (0: the scenario's default)")
+	fs.StringVar(&f.faults, "faults", scenarios.FaultsNone, "fault model: none, or crash (workers and the coordinator crash and restart, the checkpoint store fails for a while)")
+	fs.DurationVar(&f.interval, "checkpoint-interval", 10*time.Millisecond, "virtual time between checkpoints; 0 turns checkpoints and transactional egress off")
 	fs.StringVar(&f.bug, "bug", "", "run a deliberately broken variant, to see the checks catch it: "+bugNames())
 }
 
@@ -50,14 +56,28 @@ func (f *scenarioFlags) config(seed uint64) (scenarios.Config, error) {
 		Ops:      f.ops,
 		Keys:     f.keys,
 		Bug:      runtime.Bug(f.bug),
+		Faults:   f.faults,
+		// Zero on the command line means off; the config says that with a
+		// negative interval.
+		CheckpointInterval: checkpointInterval(f.interval),
 	})
+	if err == nil && f.interval < 0 {
+		err = fmt.Errorf("checkpoint interval %v: want >= 0", f.interval)
+	}
 	return cfg, err
+}
+
+func checkpointInterval(d time.Duration) sim.Time {
+	if d == 0 {
+		return -1
+	}
+	return sim.Time(d.Microseconds())
 }
 
 // replayCommand is the command line that reruns one seed exactly.
 func (f *scenarioFlags) replayCommand(cfg scenarios.Config) string {
-	s := fmt.Sprintf("flowtx replay --scenario %s --seed %d --workers %d --clients %d --ops %d --keys %d",
-		cfg.Scenario, cfg.Seed, cfg.Workers, cfg.Clients, cfg.Ops, cfg.Keys)
+	s := fmt.Sprintf("flowtx replay --scenario %s --seed %d --workers %d --clients %d --ops %d --keys %d --faults %s --checkpoint-interval %v",
+		cfg.Scenario, cfg.Seed, cfg.Workers, cfg.Clients, cfg.Ops, cfg.Keys, cfg.Faults, f.interval)
 	if cfg.Bug != "" {
 		s += " --bug " + string(cfg.Bug)
 	}

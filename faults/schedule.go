@@ -1,0 +1,134 @@
+package faults
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strings"
+
+	"github.com/flowtx/flowtx/sim"
+)
+
+// Kind says what a fault event does.
+type Kind string
+
+// Fault kinds.
+const (
+	CrashWorker        Kind = "crash-worker"
+	RestartWorker      Kind = "restart-worker"
+	CrashCoordinator   Kind = "crash-coordinator"
+	RestartCoordinator Kind = "restart-coordinator"
+	// StoreFailure makes every checkpoint-store operation that starts in
+	// [At, Until) fail.
+	StoreFailure Kind = "store-failure"
+)
+
+// Event is one fault: a kind, when it happens and, for worker faults,
+// which worker.
+type Event struct {
+	At     sim.Time `json:"at_us"`
+	Kind   Kind     `json:"kind"`
+	Worker int      `json:"worker,omitempty"`
+	Until  sim.Time `json:"until_us,omitempty"`
+}
+
+func (e Event) String() string {
+	switch e.Kind {
+	case CrashWorker, RestartWorker:
+		return fmt.Sprintf("%v %s w%d", e.At, e.Kind, e.Worker)
+	case StoreFailure:
+		return fmt.Sprintf("%v %s until %v", e.At, e.Kind, e.Until)
+	}
+	return fmt.Sprintf("%v %s", e.At, e.Kind)
+}
+
+// Schedule is a run's faults, sorted by time.
+type Schedule []Event
+
+func (s Schedule) String() string {
+	if len(s) == 0 {
+		return "no faults"
+	}
+	lines := make([]string, len(s))
+	for i, e := range s {
+		lines[i] = e.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Count returns how many events of kind k the schedule holds.
+func (s Schedule) Count(k Kind) int {
+	n := 0
+	for _, e := range s {
+		if e.Kind == k {
+			n++
+		}
+	}
+	return n
+}
+
+// CrashParams shape a drawn crash schedule.
+type CrashParams struct {
+	Workers      int
+	Span         sim.Time // faults start in [0, Span)
+	GapMean      sim.Time // mean time between crashes
+	DownMax      sim.Time // a crashed process restarts within (0, DownMax]
+	CoordinatorP float64  // chance that a crash hits the coordinator
+	StoreP       float64  // chance, per crash, of a store-failure window too
+}
+
+// Limits on drawn schedules.
+const eventsMax = 10_000
+
+// DrawCrashes draws a schedule of crashes and restarts (a process is never
+// crashed twice without a restart between) and store-failure windows.
+func DrawCrashes(p CrashParams, rng *rand.Rand) Schedule {
+	var s Schedule
+	downUntil := map[int]sim.Time{} // -1 is the coordinator
+	for at := drawGap(p.GapMean, rng); at < p.Span && len(s) < eventsMax; at += drawGap(p.GapMean, rng) {
+		target := rng.IntN(p.Workers)
+		if rng.Float64() < p.CoordinatorP {
+			target = -1
+		}
+		if downUntil[target] > at {
+			continue
+		}
+		restart := at + 1 + sim.Time(rng.Int64N(int64(p.DownMax)))
+		downUntil[target] = restart
+		if target < 0 {
+			s = append(s, Event{At: at, Kind: CrashCoordinator}, Event{At: restart, Kind: RestartCoordinator})
+		} else {
+			s = append(s, Event{At: at, Kind: CrashWorker, Worker: target}, Event{At: restart, Kind: RestartWorker, Worker: target})
+		}
+		if rng.Float64() < p.StoreP {
+			s = append(s, Event{At: at, Kind: StoreFailure, Until: at + 1 + sim.Time(rng.Int64N(int64(p.DownMax)))})
+		}
+	}
+	sort.SliceStable(s, func(i, j int) bool { return s[i].At < s[j].At })
+	return s
+}
+
+func drawGap(mean sim.Time, rng *rand.Rand) sim.Time {
+	return 1 + sim.Time(rng.ExpFloat64()*float64(mean))
+}
+
+// StoreWindows returns the store-failure windows of a schedule.
+func (s Schedule) StoreWindows() []sim.Window {
+	var out []sim.Window
+	for _, e := range s {
+		if e.Kind == StoreFailure {
+			out = append(out, sim.Window{From: e.At, Until: e.Until})
+		}
+	}
+	return out
+}
+
+// End returns the time of the last event, or of the end of the last
+// store-failure window.
+func (s Schedule) End() sim.Time {
+	var end sim.Time
+	for _, e := range s {
+		end = max(end, e.At, e.Until)
+	}
+	return end
+}

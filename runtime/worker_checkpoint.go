@@ -1,0 +1,229 @@
+package runtime
+
+import "sort"
+
+// checkpointing is a worker's part of the Chandy-Lamport snapshot and of
+// recovery. A snapshot starts when the coordinator asks for it or when the
+// first marker of it arrives, whichever is first: the worker records its
+// local state, sends a marker on every outgoing channel, and records each
+// incoming channel's messages until that channel's marker arrives. Then it
+// writes the whole to the checkpoint store and acknowledges.
+type checkpointing struct {
+	lastSnapshot CheckpointID // the newest checkpoint this worker took part in
+	snap         *snapshotInProgress
+	writes       map[uint64]CheckpointID // snapshot writes in flight, by token
+	restore      Control                 // the Restore being loaded
+	loadToken    uint64
+	prevOffset   Offset // the ingress offset before the restore, for BugNoIngressRewind
+	wasRunning   bool
+}
+
+type snapshotInProgress struct {
+	id       CheckpointID
+	local    *WorkerSnapshot
+	waiting  []bool       // per sender: its marker has not come yet
+	channels [][]Envelope // per sender: recorded in-flight messages
+	pending  int          // senders still waiting for
+}
+
+// onSnapshot takes this worker's snapshot for checkpoint n, prompted by
+// the coordinator (from < 0) or by the first marker, from worker from,
+// whose channel is then empty in the snapshot.
+func (w *Worker) onSnapshot(n CheckpointID, from WorkerID) {
+	if n <= w.lastSnapshot {
+		return // already taken, prompted by a marker
+	}
+	// A snapshot still collecting markers belongs to a checkpoint the
+	// coordinator has given up on: it starts a new one only then.
+	w.lastSnapshot = n
+	snap := &snapshotInProgress{
+		id:       n,
+		local:    w.capture(n),
+		waiting:  make([]bool, w.cfg.Workers),
+		channels: make([][]Envelope, w.cfg.Workers),
+	}
+	for j := range w.cfg.Workers {
+		id := WorkerID(j)
+		if id == w.cfg.ID {
+			continue
+		}
+		w.host.Send(id, Marker{Gen: w.gen, Checkpoint: n})
+		if id != from {
+			snap.waiting[j] = true
+			snap.pending++
+		}
+	}
+	w.snap = snap
+	if snap.pending == 0 {
+		w.writeSnapshot()
+	}
+}
+
+func (w *Worker) onMarker(from WorkerID, n CheckpointID) {
+	s := w.snap
+	switch {
+	case s != nil && s.id == n && s.waiting[from]:
+		s.waiting[from] = false
+		s.pending--
+		if s.pending == 0 {
+			w.writeSnapshot()
+		}
+	case n > w.lastSnapshot:
+		w.onSnapshot(n, from)
+	}
+}
+
+// recordChannel keeps a copy of a message that was in flight on the channel
+// from sender when this worker took its snapshot.
+func (w *Worker) recordChannel(from WorkerID, e Envelope) {
+	if s := w.snap; s != nil && s.waiting[from] && w.cfg.Bug != BugNoChannelRecording {
+		s.channels[from] = append(s.channels[from], e)
+	}
+}
+
+// capture records the local state for checkpoint n and closes epoch n of
+// the egress.
+func (w *Worker) capture(n CheckpointID) *WorkerSnapshot {
+	s := &WorkerSnapshot{Worker: w.cfg.ID, Checkpoint: n, Gen: w.gen, Ingress: w.ingressOffset}
+	for _, a := range w.Instances() {
+		s.Instances = append(s.Instances, InstanceSnapshot{Address: a, Entries: sortedEntries(w.instances[a].state)})
+	}
+	w.runq.each(func(e Envelope) { s.RunQueue = append(s.RunQueue, e) })
+	if w.cfg.Bug != BugSnapshotWithoutDelayed {
+		ids := make([]uint64, 0, len(w.delayed))
+		for id := range w.delayed {
+			ids = append(ids, id)
+		}
+		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+		now := w.host.Now()
+		for _, id := range ids {
+			d := w.delayed[id]
+			s.Delayed = append(s.Delayed, DelayedSnapshot{Remaining: max(d.due-now, 0), Envelope: d.envelope})
+		}
+	}
+	w.egress.close(w.cfg.ID, n)
+	s.Egress = w.egress.pending()
+	return s
+}
+
+func (w *Worker) writeSnapshot() {
+	s := w.snap.local
+	for j, msgs := range w.snap.channels {
+		if len(msgs) > 0 {
+			s.Channels = append(s.Channels, ChannelSnapshot{From: WorkerID(j), Messages: msgs})
+		}
+	}
+	value := s.Encode()
+	token := w.token()
+	w.writes[token] = s.Checkpoint
+	w.stats.Snapshots++
+	w.stats.SnapshotB += int64(len(value))
+	w.host.Store(StoreRequest{Kind: StorePut, Key: snapshotKey(s.Checkpoint, w.gen, w.cfg.ID), Value: value, Token: token})
+	w.snap = nil
+}
+
+// onRestore drops everything and loads the checkpoint the coordinator
+// names, as generation c.Gen.
+func (w *Worker) onRestore(c Control) {
+	if c.Gen <= w.gen {
+		return // a repeat, or overtaken by a newer recovery
+	}
+	prev, wasRunning := w.ingressOffset, w.phase == running
+	w.gen = c.Gen
+	w.reset()
+	w.phase = loading
+	w.restore, w.prevOffset, w.wasRunning = c, prev, wasRunning
+	kept := w.early[:0]
+	for _, p := range w.early {
+		if p.gen == c.Gen {
+			kept = append(kept, p)
+		}
+	}
+	w.early = kept
+	if c.Checkpoint == 0 {
+		w.finishRestore(&WorkerSnapshot{Worker: w.cfg.ID, Gen: c.Source})
+		return
+	}
+	w.loadSnapshot()
+}
+
+func (w *Worker) loadSnapshot() {
+	w.loadToken = w.token()
+	key := snapshotKey(w.restore.Checkpoint, w.restore.Source, w.cfg.ID)
+	w.host.Store(StoreRequest{Kind: StoreGet, Key: key, Token: w.loadToken})
+}
+
+// Stored handles the result of a store operation the worker started.
+func (w *Worker) Stored(r StoreResult) {
+	if n, ok := w.writes[r.Token]; ok {
+		delete(w.writes, r.Token)
+		kind := Acked
+		if r.Err != nil {
+			kind = Failed
+		}
+		w.host.Tell(Control{Kind: kind, Gen: w.gen, Checkpoint: n})
+		return
+	}
+	if w.phase != loading || r.Token != w.loadToken {
+		return // for a generation this worker has left
+	}
+	switch {
+	case r.Err != nil:
+		w.host.After(retryDelay, Timer{Kind: TimerRetry, Gen: w.gen})
+	case !r.Found:
+		broken("%v: checkpoint %v has no snapshot for this worker: it was restored incomplete", w.cfg.ID, w.restore.Checkpoint)
+	default:
+		s, err := DecodeSnapshot(r.Value)
+		if err != nil {
+			broken("%v: snapshot of checkpoint %v: %v", w.cfg.ID, w.restore.Checkpoint, err)
+		}
+		w.finishRestore(s)
+	}
+}
+
+// finishRestore installs a snapshot: instances, the run queue, the channel
+// messages recorded in flight (after the run queue: they arrived later),
+// delayed messages re-armed with the time they had left, the ingress
+// rewound to the snapshot's offset, and the snapshot's unreleased responses
+// released, since the checkpoint is complete.
+func (w *Worker) finishRestore(s *WorkerSnapshot) {
+	for _, in := range s.Instances {
+		state := make(map[string][]byte, len(in.Entries))
+		for _, e := range in.Entries {
+			state[e.Name] = e.Value
+		}
+		w.instances[in.Address] = &instance{state: state}
+	}
+	for _, e := range s.RunQueue {
+		w.runq.push(e)
+	}
+	for _, c := range s.Channels {
+		for _, e := range c.Messages {
+			w.runq.push(e)
+		}
+	}
+	for _, d := range s.Delayed {
+		w.setDelayed(d.Remaining, d.Envelope)
+	}
+	w.ingressOffset = s.Ingress
+	if w.cfg.Bug == BugNoIngressRewind && w.wasRunning {
+		w.ingressOffset = w.prevOffset
+	}
+	w.egress.closed = s.Egress
+	w.egress.commit(s.Checkpoint, w.host)
+	w.lastSnapshot = s.Checkpoint
+	w.phase = running
+	w.stats.Restores++
+	w.host.Tell(Control{Kind: Restored, Gen: w.gen, Checkpoint: s.Checkpoint})
+	early := w.early
+	w.early = nil
+	for _, p := range early {
+		w.deliver(p.from, p.packet)
+	}
+	w.PollIngress()
+}
+
+func (w *Worker) token() uint64 {
+	w.tokenSeq++
+	return w.tokenSeq
+}
