@@ -320,6 +320,10 @@ func (c *Coordinator) checkLiveness() {
 // Stats returns the coordinator's counters.
 func (c *Coordinator) Stats() CoordinatorStats { return c.stats }
 
+// Steady reports whether every worker has restored the coordinator's
+// generation and checkpoints are running.
+func (c *Coordinator) Steady() bool { return c.phase == steady }
+
 // Generation returns the generation the coordinator runs.
 func (c *Coordinator) Generation() Generation { return c.gen }
 

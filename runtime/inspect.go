@@ -6,6 +6,13 @@ import (
 	"strings"
 )
 
+// Running reports whether the worker is processing, as generation Generation.
+func (w *Worker) Running() bool { return w.phase == running }
+
+// Generation returns the generation the worker runs (0 before its first
+// restore).
+func (w *Worker) Generation() Generation { return w.gen }
+
 // Instances returns the addresses of the instances that hold state, sorted.
 func (w *Worker) Instances() []Address {
 	addrs := make([]Address, 0, len(w.instances))

@@ -121,6 +121,23 @@ func (j *Job) placement() runtime.Placement {
 // is safe to call from another goroutine.
 func (j *Job) Done() bool { return j.finished.Load() == int64(j.cfg.Clients) }
 
+// Settled reports whether the job has converged: the coordinator is up and
+// steady and every worker runs its generation. A run reads its final state
+// only then.
+func (j *Job) Settled(process func(sim.NodeID) sim.Process) bool {
+	cn, ok := process(j.layout.coordinatorNode()).(*coordinatorNode)
+	if !ok || cn.coord == nil || !cn.coord.Steady() {
+		return false
+	}
+	for w := range j.cfg.Workers {
+		wn, ok := process(j.layout.workerNode(runtime.WorkerID(w))).(*workerNode)
+		if !ok || wn.worker == nil || !wn.worker.Running() || wn.worker.Generation() != cn.coord.Generation() {
+			return false
+		}
+	}
+	return true
+}
+
 // Check collects the final state from the workers and runs every check:
 // the job's own (each request answered exactly once, every client done) and
 // the workload's. process returns a node's current process; call Check only

@@ -70,8 +70,11 @@ func run(cfg Config, trace func(sim.TraceEvent)) (Result, error) {
 		Hash: s.Hash().String(), Outcome: outcome, Schedule: job.Faults(), Faults: len(job.Faults()),
 		Stats: job.Stats(s.Process), Checkpoints: job.Checkpoints(),
 	}
-	if len(violations) == 0 {
-		violations = checks
+	// After a broken invariant the state is half-updated and the checks
+	// would only add noise; after a liveness failure they say what is
+	// still pending.
+	if len(violations) == 0 || !strings.HasPrefix(violations[0], "invariant:") {
+		violations = append(violations, checks...)
 	}
 	res.Violations = violations
 	res.OK = len(res.Violations) == 0
@@ -89,17 +92,25 @@ func run(cfg Config, trace func(sim.TraceEvent)) (Result, error) {
 	return res, nil
 }
 
-// simulate runs the job until its clients are done (or the time limit),
-// then a little longer. A broken invariant inside the runtime panics; that
-// is reported as the run's violation, not a crash of the campaign.
+// simulate runs the safety phase, with faults, then the liveness phase:
+// after the last fault, the job must finish every client's requests and
+// settle (coordinator steady, every worker restored) within the time
+// limit, then run a little longer for stragglers. A broken invariant inside
+// the runtime panics; that is reported as the run's violation, not a crash
+// of the campaign.
 func simulate(s *sim.Sim, job *Job) (violations []string) {
 	defer func() {
 		if p := recover(); p != nil {
 			violations = []string{fmt.Sprintf("invariant: %v (at %v)", p, s.Now())}
 		}
 	}()
-	if err := s.RunWhile(func() bool { return !job.Done() }, job.Config().TimeLimit); err != nil {
+	faultsEnd := job.Faults().End()
+	converged := func() bool { return job.Done() && s.Now() >= faultsEnd && job.Settled(s.Process) }
+	if err := s.RunWhile(func() bool { return !converged() }, job.Config().TimeLimit); err != nil {
 		return []string{fmt.Sprintf("liveness: %v at %v", err, s.Now())}
+	}
+	if !converged() {
+		return []string{fmt.Sprintf("liveness: not converged by the time limit %v", job.Config().TimeLimit)}
 	}
 	if err := s.Run(s.Now() + quiesce); err != nil {
 		return []string{fmt.Sprintf("liveness: %v at %v while quiescing", err, s.Now())}

@@ -1,0 +1,143 @@
+package scenarios
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+
+	"pgregory.net/rapid"
+
+	"github.com/flowtx/flowtx/runtime"
+	"github.com/flowtx/flowtx/sim"
+)
+
+// The exactly-once properties of the runtime under crashes (issue: exactly
+// once), checked on every run:
+//
+//	(a) every ingress request gets exactly one released response;
+//	(b) the final state, and every response, equal those of a fault-free
+//	    run of the same ingress log;
+//	(c) no restored checkpoint was ever incomplete (a worker that finds
+//	    its snapshot missing breaks an invariant, which fails the run).
+//
+// (a) and (c) surface as the run's violations; (b) compares two runs.
+
+// crashVerdict names the first property a crash run breaks, or "".
+func crashVerdict(faulty, clean Result) (property, detail string) {
+	for _, v := range faulty.Violations {
+		switch {
+		case strings.HasPrefix(v, "invariant:"):
+			return "(c) complete checkpoints", v
+		case strings.HasPrefix(v, "exactly-once:"), strings.HasPrefix(v, "liveness:"):
+			return "(a) one response per request", v
+		}
+	}
+	if len(faulty.Violations) > 0 {
+		return "(b) state as fault-free", faulty.Violations[0]
+	}
+	if !reflect.DeepEqual(faulty.Outcome.State, clean.Outcome.State) {
+		return "(b) state as fault-free", "final state differs from the fault-free run"
+	}
+	if got, want := responses(faulty.Outcome), responses(clean.Outcome); !reflect.DeepEqual(got, want) {
+		return "(b) state as fault-free", "responses differ from the fault-free run"
+	}
+	return "", ""
+}
+
+func runCrashAndClean(cfg Config) (faulty, clean Result, err error) {
+	cfg.Faults = FaultsCrash
+	if faulty, err = Run(cfg); err != nil {
+		return
+	}
+	cfg.Faults = FaultsNone
+	clean, err = Run(cfg)
+	return
+}
+
+func drawCrashConfig(t *rapid.T) Config {
+	cfg := Config{
+		Scenario:           rapid.SampledFrom([]string{"bank", "chain"}).Draw(t, "scenario"),
+		Seed:               rapid.Uint64().Draw(t, "seed"),
+		Workers:            rapid.IntRange(1, 5).Draw(t, "workers"),
+		Clients:            rapid.IntRange(1, 6).Draw(t, "clients"),
+		Ops:                rapid.IntRange(1, 20).Draw(t, "ops"),
+		CheckpointInterval: sim.Time(rapid.SampledFrom([]int64{2, 5, 10, 25}).Draw(t, "interval-ms")) * sim.Millisecond,
+		InvocationCost:     rapidMicros(t),
+		// Disjoint keys make the bank's final state independent of how
+		// clients interleave, so that it can be compared with (b).
+		Disjoint: true,
+	}
+	cfg.Keys = rapid.IntRange(cfg.Clients, 4*cfg.Clients+8).Draw(t, "keys")
+	return cfg
+}
+
+func TestExactlyOnceUnderCrashes(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		cfg := drawCrashConfig(t)
+		faulty, clean, err := runCrashAndClean(cfg)
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+		if !clean.OK {
+			t.Fatalf("fault-free run failed: %s", clean.Describe())
+		}
+		if p, detail := crashVerdict(faulty, clean); p != "" {
+			t.Fatalf("%s broken: %s\nfaults:\n%v\n%s", p, detail, faulty.Schedule, faulty.Describe())
+		}
+	})
+}
+
+// Crash campaigns actually crash things: a property that holds only
+// because nothing failed would prove nothing.
+func TestCrashCampaignsRecover(t *testing.T) {
+	var recoveries, restores int64
+	for seed := uint64(1); seed <= 10; seed++ {
+		res, err := Run(Config{Scenario: "chain", Seed: seed, Faults: FaultsCrash})
+		if err != nil || !res.OK {
+			t.Fatalf("seed %d: %v %s", seed, err, res.Describe())
+		}
+		recoveries += res.Checkpoints.Recoveries - 1 // the start-up restore is not a recovery
+		restores += res.Stats.Restores
+	}
+	if recoveries < 20 {
+		t.Fatalf("10 crash seeds recovered only %d times", recoveries)
+	}
+	if restores == 0 {
+		t.Fatal("no worker restored a checkpoint")
+	}
+}
+
+// Each known-bad runtime must be caught by the properties within a few
+// seeds of a crash campaign on the chain scenario.
+func TestExactlyOncePropertiesCatchKnownBadVariants(t *testing.T) {
+	const seedsMax = 40
+	for _, bug := range []runtime.Bug{
+		runtime.BugNoChannelRecording,
+		runtime.BugEarlyEgress,
+		runtime.BugNoIngressRewind,
+		runtime.BugCompleteEarly,
+		runtime.BugSnapshotWithoutDelayed,
+	} {
+		t.Run(string(bug), func(t *testing.T) {
+			for seed := uint64(1); seed <= seedsMax; seed++ {
+				faulty, clean, err := runCrashAndClean(Config{Scenario: "chain", Seed: seed, Bug: bug})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if p, detail := crashVerdict(faulty, clean); p != "" {
+					t.Logf("%s caught at seed %d by %s: %s", bug, seed, p, firstLine(detail))
+					return
+				}
+			}
+			t.Fatalf("%s not caught in %d seeds", bug, seedsMax)
+		})
+	}
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return fmt.Sprint(s)
+}
