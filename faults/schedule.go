@@ -101,7 +101,10 @@ func DrawCrashes(p CrashParams, rng *rand.Rand) Schedule {
 			s = append(s, Event{At: at, Kind: CrashWorker, Worker: target}, Event{At: restart, Kind: RestartWorker, Worker: target})
 		}
 		if rng.Float64() < p.StoreP {
-			s = append(s, Event{At: at, Kind: StoreFailure, Until: at + 1 + sim.Time(rng.Int64N(int64(p.DownMax)))})
+			// At its own time, not the crash's: a recovering job writes
+			// no snapshots to fail.
+			from := sim.Time(rng.Int64N(int64(p.Span)))
+			s = append(s, Event{At: from, Kind: StoreFailure, Until: from + 1 + sim.Time(rng.Int64N(int64(p.DownMax)))})
 		}
 	}
 	sort.SliceStable(s, func(i, j int) bool { return s[i].At < s[j].At })

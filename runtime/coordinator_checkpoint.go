@@ -68,19 +68,24 @@ func (c *Coordinator) abort() {
 }
 
 // collectGarbage keeps the newest Retain completed checkpoints and deletes
-// everything older: completion records first, so that a checkpoint is
-// never listed complete without its snapshots, then every snapshot key
-// below the oldest one retained, aborted checkpoints' included.
+// the rest: older completion records, and every snapshot key of a
+// checkpoint older than the newest that is not retained (older complete
+// ones and aborted ones alike). Snapshots newer than the newest complete
+// checkpoint may belong to one in flight and stay.
 func (c *Coordinator) collectGarbage() {
 	for len(c.retained) > c.cfg.Retain {
 		old := c.retained[0]
 		c.retained = c.retained[1:]
 		c.store(StoreRequest{Kind: StoreDelete, Key: completionKey(old.id)}, func(StoreResult) {})
 	}
-	oldest := c.retained[0].id
+	keep := map[CheckpointID]bool{}
+	for _, r := range c.retained {
+		keep[r.id] = true
+	}
+	latest := c.latest
 	c.store(StoreRequest{Kind: StoreList, Key: snapshotPrefix}, func(r StoreResult) {
 		for _, k := range r.Keys {
-			if id, ok := checkpointOfKey(k, snapshotPrefix); ok && id < oldest {
+			if id, ok := checkpointOfKey(k, snapshotPrefix); ok && id < latest && !keep[id] {
 				c.store(StoreRequest{Kind: StoreDelete, Key: k}, func(StoreResult) {})
 			}
 		}

@@ -91,7 +91,7 @@ func TestExactlyOnceUnderCrashes(t *testing.T) {
 // Crash campaigns actually crash things: a property that holds only
 // because nothing failed would prove nothing.
 func TestCrashCampaignsRecover(t *testing.T) {
-	var recoveries, restores int64
+	var recoveries, restores, aborted int64
 	for seed := uint64(1); seed <= 10; seed++ {
 		res, err := Run(Config{Scenario: "chain", Seed: seed, Faults: FaultsCrash})
 		if err != nil || !res.OK {
@@ -99,6 +99,10 @@ func TestCrashCampaignsRecover(t *testing.T) {
 		}
 		recoveries += res.Checkpoints.Recoveries - 1 // the start-up restore is not a recovery
 		restores += res.Stats.Restores
+		aborted += res.Checkpoints.Aborted
+	}
+	if aborted == 0 {
+		t.Fatal("no checkpoint was aborted: store failures and crashes mid-snapshot never hit")
 	}
 	if recoveries < 20 {
 		t.Fatalf("10 crash seeds recovered only %d times", recoveries)
@@ -140,4 +144,25 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return fmt.Sprint(s)
+}
+
+// Old checkpoints are garbage-collected: after a long fault-free run the
+// store holds the retained checkpoints (2), at most one in flight, their
+// completion records and the generation: 3W+3 keys. Under crashes, aborted
+// checkpoints newer than the newest complete one linger until the next
+// completes; the store still holds a small fraction of what was written.
+func TestCheckpointStoreStaysBounded(t *testing.T) {
+	bounds := map[string]int{FaultsNone: 3, FaultsCrash: 6}
+	for _, faults := range []string{FaultsNone, FaultsCrash} {
+		res, err := Run(Config{Scenario: "chain", Seed: 3, Ops: 60, Faults: faults})
+		if err != nil || !res.OK {
+			t.Fatalf("%s: %v %s", faults, err, res.Describe())
+		}
+		if res.Checkpoints.Completed < 20 {
+			t.Fatalf("%s: only %d checkpoints", faults, res.Checkpoints.Completed)
+		}
+		if bound := bounds[faults]*res.Workers + 3; res.StoreKeys > bound {
+			t.Fatalf("%s: %d keys in the store after %d checkpoints, want <= %d", faults, res.StoreKeys, res.Checkpoints.Completed, bound)
+		}
+	}
 }

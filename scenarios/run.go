@@ -29,6 +29,8 @@ type Result struct {
 	Answered    int                      `json:"answered"`
 	Failed      int                      `json:"failed"`
 	Faults      int                      `json:"faults"`
+	StoreKeys   int                      `json:"store_keys"`
+	StoreBytes  int                      `json:"store_bytes"`
 	Stats       runtime.Stats            `json:"stats"`
 	Checkpoints runtime.CoordinatorStats `json:"checkpoints"`
 	Outcome     Outcome                  `json:"-"`
@@ -70,6 +72,7 @@ func run(cfg Config, trace func(sim.TraceEvent)) (Result, error) {
 		Hash: s.Hash().String(), Outcome: outcome, Schedule: job.Faults(), Faults: len(job.Faults()),
 		Stats: job.Stats(s.Process), Checkpoints: job.Checkpoints(),
 	}
+	res.StoreKeys, res.StoreBytes = s.Store().Size()
 	// After a broken invariant the state is half-updated and the checks
 	// would only add noise; after a liveness failure they say what is
 	// still pending.
