@@ -27,12 +27,17 @@ const (
 	// BugSnapshotWithoutDelayed leaves pending delayed messages out of
 	// snapshots: they are lost on recovery.
 	BugSnapshotWithoutDelayed Bug = "snapshot-without-delayed"
+	// BugNoAlignment has an aligned worker note a marker that comes before
+	// its own snapshot but go on processing that channel instead of
+	// holding it, so the snapshot includes messages its sender's snapshot
+	// says were never sent.
+	BugNoAlignment Bug = "no-alignment"
 )
 
 // Bugs lists the known bugs.
 func Bugs() []Bug {
 	return []Bug{
 		BugKeepFailedEffects, BugNoChannelRecording, BugEarlyEgress,
-		BugNoIngressRewind, BugCompleteEarly, BugSnapshotWithoutDelayed,
+		BugNoIngressRewind, BugCompleteEarly, BugSnapshotWithoutDelayed, BugNoAlignment,
 	}
 }

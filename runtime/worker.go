@@ -48,6 +48,8 @@ type Config struct {
 	// HeartbeatInterval is how often the worker tells the coordinator it
 	// lives; default heartbeatIntervalDefault.
 	HeartbeatInterval Micros
+	// Strategy selects the snapshot algorithm; default Unaligned.
+	Strategy Strategy
 	// Bug selects a deliberately broken behaviour, for tests only.
 	Bug Bug
 }
@@ -153,6 +155,8 @@ func NewWorker(cfg Config, host Host) (*Worker, error) {
 		return nil, errors.New("runtime: no function registry")
 	case host == nil:
 		return nil, errors.New("runtime: no host")
+	case cfg.Strategy != Unaligned && cfg.Strategy != Aligned:
+		return nil, fmt.Errorf("runtime: unknown checkpoint strategy %v", cfg.Strategy)
 	case cfg.HeartbeatInterval < 0:
 		return nil, fmt.Errorf("runtime: heartbeat interval %d: want > 0", cfg.HeartbeatInterval)
 	}
@@ -223,6 +227,10 @@ func (w *Worker) deliver(from WorkerID, p Packet) {
 	case Transfer:
 		if owner := w.Owner(p.Envelope.To); owner != w.cfg.ID {
 			broken("%v got %v from %v, owned by %v", w.cfg.ID, p.Envelope, from, owner)
+		}
+		if w.align.blocked(from) && w.cfg.Bug != BugNoAlignment {
+			w.align.hold(from, p.Envelope)
+			return
 		}
 		w.recordChannel(from, p.Envelope)
 		w.runq.push(p.Envelope)

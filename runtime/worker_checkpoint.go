@@ -16,6 +16,7 @@ type checkpointing struct {
 	loadToken    uint64
 	prevOffset   Offset // the ingress offset before the restore, for BugNoIngressRewind
 	wasRunning   bool
+	align        alignment // Aligned only
 }
 
 type snapshotInProgress struct {
@@ -48,7 +49,7 @@ func (w *Worker) onSnapshot(n CheckpointID, from WorkerID) {
 			continue
 		}
 		w.host.Send(id, Marker{Gen: w.gen, Checkpoint: n})
-		if id != from {
+		if id != from && !(w.align.blocked(id) && w.align.blockedAt[id] == n) {
 			snap.waiting[j] = true
 			snap.pending++
 		}
@@ -57,6 +58,31 @@ func (w *Worker) onSnapshot(n CheckpointID, from WorkerID) {
 	if snap.pending == 0 {
 		w.writeSnapshot()
 	}
+	if w.unblock() {
+		w.run()
+	}
+}
+
+// unblock releases the channels an aligned worker held while it waited for
+// its own snapshot. Messages that came after the marker of this checkpoint
+// are after the snapshot on both sides; messages held behind the marker of
+// an older checkpoint (one the coordinator gave up on) were sent before
+// their sender's snapshot of this one, so they are in flight and recorded.
+func (w *Worker) unblock() (released bool) {
+	a := &w.align
+	for j := range a.blockedAt {
+		if a.blockedAt[j] == 0 {
+			continue
+		}
+		held := a.held[j]
+		a.blockedAt[j], a.held[j] = 0, nil
+		for _, e := range held {
+			w.recordChannel(WorkerID(j), e)
+			w.runq.push(e)
+			released = true
+		}
+	}
+	return released
 }
 
 func (w *Worker) onMarker(from WorkerID, n CheckpointID) {
@@ -68,6 +94,8 @@ func (w *Worker) onMarker(from WorkerID, n CheckpointID) {
 		if s.pending == 0 {
 			w.writeSnapshot()
 		}
+	case n > w.lastSnapshot && w.cfg.Strategy == Aligned:
+		w.align.block(w.cfg.Workers, from, n)
 	case n > w.lastSnapshot:
 		w.onSnapshot(n, from)
 	}

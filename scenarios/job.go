@@ -69,6 +69,26 @@ func NewJob(cfg Config) (*Job, error) {
 // Config returns the resolved configuration.
 func (j *Job) Config() Config { return j.cfg }
 
+// coordinatorLatency is the latency of the links to and from the
+// checkpoint coordinator: a job manager usually runs on a machine of its
+// own, and its requests reach workers with a wide spread, so markers often
+// overtake them (which is what alignment is for).
+var coordinatorLatency = sim.Latency{Min: 50, Mean: 500, Jitter: 450}
+
+// network is the job's network model: the kernel's default latency between
+// workers and clients, coordinatorLatency to and from the coordinator.
+func (j *Job) network() *sim.Links {
+	links := sim.NewLinks(sim.DefaultLatency)
+	links.PerLink = map[sim.Link]sim.Latency{}
+	c := j.layout.coordinatorNode()
+	for w := range j.cfg.Workers {
+		n := j.layout.workerNode(runtime.WorkerID(w))
+		links.PerLink[sim.Link{From: c, To: n}] = coordinatorLatency
+		links.PerLink[sim.Link{From: n, To: c}] = coordinatorLatency
+	}
+	return links
+}
+
 // Faults returns the job's fault schedule.
 func (j *Job) Faults() faults.Schedule { return j.faults }
 
@@ -83,6 +103,7 @@ func (j *Job) Install(d Driver) {
 			Registry:       j.registry,
 			InvocationCost: j.cfg.InvocationCost,
 			ExactlyOnce:    j.cfg.CheckpointInterval > 0,
+			Strategy:       j.cfg.Strategy,
 			Bug:            j.cfg.Bug,
 		}
 		d.AddNode(func() sim.Process { return &workerNode{layout: j.layout, cfg: cfg} })

@@ -68,7 +68,7 @@ func TestRealtimeRecoversFromCrash(t *testing.T) {
 
 	job, err := NewJob(cfg)
 	require.NoError(t, err)
-	d := realtime.New(realtime.Config{})
+	d := realtime.New(realtime.Config{StoreDir: t.TempDir()}) // snapshots as files, fsynced and renamed
 	job.Install(d)
 	d.Start()
 	time.Sleep(40 * time.Millisecond) // about a third of the run

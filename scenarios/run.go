@@ -59,6 +59,7 @@ func run(cfg Config, trace func(sim.TraceEvent)) (Result, error) {
 	cfg = job.Config()
 	s := sim.New(sim.Config{
 		Seed:    cfg.Seed,
+		Network: job.network(),
 		Storage: &sim.Disk{LatencyMin: sim.Millisecond, LatencyMax: 5 * sim.Millisecond, FaultWindows: job.Faults().StoreWindows()},
 	})
 	s.SetTracer(trace)

@@ -48,6 +48,9 @@ type Config struct {
 	// takes the scenario's default, negative turns checkpoints off (and
 	// with them transactional egress: responses leave at once).
 	CheckpointInterval sim.Time
+	// Strategy is the snapshot algorithm: Unaligned (Chandy-Lamport) or
+	// Aligned (StateFun's barriers).
+	Strategy runtime.Strategy
 	// Faults names the fault model: "none" or "crash" (workers and the
 	// coordinator crash and restart, and the checkpoint store fails for a
 	// while, during the first FaultSpan of the run).

@@ -24,6 +24,7 @@ type scenarioFlags struct {
 	bug      string
 	faults   string
 	interval time.Duration
+	strategy string
 }
 
 func (f *scenarioFlags) register(fs *flag.FlagSet) {
@@ -35,6 +36,7 @@ func (f *scenarioFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.keys, "keys", 0, "keys (accounts, records) the workload spreads over (0: the scenario's default)")
 	fs.StringVar(&f.faults, "faults", scenarios.FaultsNone, "fault model: none, or crash (workers and the coordinator crash and restart, the checkpoint store fails for a while)")
 	fs.DurationVar(&f.interval, "checkpoint-interval", 10*time.Millisecond, "virtual time between checkpoints; 0 turns checkpoints and transactional egress off")
+	fs.StringVar(&f.strategy, "checkpoint-strategy", "unaligned", "snapshot algorithm: unaligned (Chandy-Lamport) or aligned (StateFun's barriers)")
 	fs.StringVar(&f.bug, "bug", "", "run a deliberately broken variant, to see the checks catch it: "+bugNames())
 }
 
@@ -48,7 +50,12 @@ func bugNames() string {
 
 // config turns the flags into a resolved scenario config for seed.
 func (f *scenarioFlags) config(seed uint64) (scenarios.Config, error) {
+	strategy, err := runtime.ParseStrategy(f.strategy)
+	if err != nil {
+		return scenarios.Config{}, err
+	}
 	cfg, err := scenarios.Resolve(scenarios.Config{
+		Strategy: strategy,
 		Scenario: f.scenario,
 		Seed:     seed,
 		Workers:  f.workers,
@@ -76,8 +83,8 @@ func checkpointInterval(d time.Duration) sim.Time {
 
 // replayCommand is the command line that reruns one seed exactly.
 func (f *scenarioFlags) replayCommand(cfg scenarios.Config) string {
-	s := fmt.Sprintf("flowtx replay --scenario %s --seed %d --workers %d --clients %d --ops %d --keys %d --faults %s --checkpoint-interval %v",
-		cfg.Scenario, cfg.Seed, cfg.Workers, cfg.Clients, cfg.Ops, cfg.Keys, cfg.Faults, f.interval)
+	s := fmt.Sprintf("flowtx replay --scenario %s --seed %d --workers %d --clients %d --ops %d --keys %d --faults %s --checkpoint-interval %v --checkpoint-strategy %v",
+		cfg.Scenario, cfg.Seed, cfg.Workers, cfg.Clients, cfg.Ops, cfg.Keys, cfg.Faults, f.interval, cfg.Strategy)
 	if cfg.Bug != "" {
 		s += " --bug " + string(cfg.Bug)
 	}

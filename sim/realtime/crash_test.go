@@ -78,7 +78,11 @@ func (p *peer) Receive(from sim.NodeID, msg sim.Message) {
 }
 
 func TestCrashDropsOldIncarnationAndRestartRunsFreshProcess(t *testing.T) {
-	d := New(Config{})
+	forEachStore(t, testCrashDropsOldIncarnationAndRestartRunsFreshProcess)
+}
+
+func testCrashDropsOldIncarnationAndRestartRunsFreshProcess(t *testing.T, cfg Config) {
+	d := New(cfg)
 	defer d.Stop()
 	gate := make(chan struct{})
 	release := sync.OnceFunc(func() { close(gate) })

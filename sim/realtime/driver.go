@@ -14,6 +14,12 @@ type Config struct {
 	// MailboxMax bounds the callbacks queued for one node at once; a push
 	// past it panics. Default 1<<20.
 	MailboxMax int
+	// StoreDir, if set, keeps the durable store in files in this directory,
+	// created on the first Put, so it outlives the OS process and a driver
+	// started on the same StoreDir sees what earlier ones wrote. Empty keeps
+	// the store in memory, for this driver only. See "Durable store" in the
+	// package documentation.
+	StoreDir string
 }
 
 const (
@@ -55,7 +61,7 @@ func (p phase) String() string {
 type Driver struct {
 	cfg    Config
 	nodes  []*node // fixed once Start is called, so it is read without a lock
-	store  *memStore
+	store  durable
 	logs   *logs
 	timers *timers
 	wg     sync.WaitGroup // the node goroutines
@@ -73,9 +79,13 @@ func New(cfg Config) *Driver {
 	if cfg.MailboxMax < 0 {
 		panic(fmt.Sprintf("realtime: Config.MailboxMax %d is negative", cfg.MailboxMax))
 	}
+	var store durable = &memStore{store: sim.NewStore()}
+	if cfg.StoreDir != "" {
+		store = newFileStore(cfg.StoreDir, storeQueueMax)
+	}
 	return &Driver{
 		cfg:    cfg,
-		store:  &memStore{store: sim.NewStore()},
+		store:  store,
 		logs:   &logs{records: map[string][]sim.Message{}},
 		timers: newTimers(),
 	}
@@ -130,9 +140,11 @@ func (d *Driver) RunUntil(cond func() bool, timeout time.Duration) error {
 	return nil
 }
 
-// Stop cancels pending timers, ends every node goroutine and waits for them.
-// Queued callbacks are dropped. Afterwards the processes and the store may be
-// inspected freely. Stop is idempotent.
+// Stop cancels pending timers, ends every node goroutine and waits for them,
+// then waits for the store operations already started to complete (with a
+// StoreDir, every Put issued before Stop is then on disk). Queued callbacks,
+// and the results of those operations, are dropped. Afterwards the
+// processes and the store may be inspected freely. Stop is idempotent.
 func (d *Driver) Stop() {
 	d.mu.Lock()
 	was := d.phase
@@ -146,6 +158,7 @@ func (d *Driver) Stop() {
 		nd.box.close()
 	}
 	d.wg.Wait()
+	d.store.close() // after the nodes: no callback is left to submit
 }
 
 // Crash stops node n now, as the kernel's Crash does: its process is gone,
@@ -179,11 +192,29 @@ func (d *Driver) Process(n sim.NodeID) sim.Process {
 	return nd.proc
 }
 
-// Store returns the durable store for inspection. The processes share it, so
-// it may not be read while the driver runs.
+// Store returns the durable store for inspection, before Start or after
+// Stop. In memory (no StoreDir) it is the store itself, which the processes
+// share. With a StoreDir it is a copy read from the directory, as
+// StoreSnapshot returns, and Store panics with the error if the directory
+// cannot be read.
 func (d *Driver) Store() *sim.Store {
 	d.mustNotBe(phaseRunning, "Store")
-	return d.store.store
+	if m, ok := d.store.(*memStore); ok {
+		return m.store
+	}
+	st, err := d.store.snapshot()
+	if err != nil {
+		panic(fmt.Sprintf("realtime: Store: %v", err))
+	}
+	return st
+}
+
+// StoreSnapshot returns a copy of the durable store's contents, read from
+// StoreDir if one is set, once every operation submitted so far has
+// completed. Like Store, it may be called only before Start or after Stop.
+func (d *Driver) StoreSnapshot() (*sim.Store, error) {
+	d.mustNotBe(phaseRunning, "StoreSnapshot")
+	return d.store.snapshot()
 }
 
 func (d *Driver) node(n sim.NodeID) *node {

@@ -40,6 +40,7 @@ func TestLifecycleMisusePanics(t *testing.T) {
 	mustPanic(t, "AddNode while running", func() { d.AddNode(func() sim.Process { return idle{} }) })
 	mustPanic(t, "Start while running", d.Start)
 	mustPanic(t, "Store while running", func() { d.Store() })
+	mustPanic(t, "StoreSnapshot while running", func() { _, _ = d.StoreSnapshot() })
 	d.Stop()
 	d.Stop() // idempotent
 	mustPanic(t, "Restart after Stop", func() { d.Restart(n) })

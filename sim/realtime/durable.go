@@ -7,26 +7,57 @@ import (
 	"github.com/flowtx/flowtx/sim"
 )
 
-// memStore is the durable store behind Env.Store: a sim.Store shared by all
-// nodes under a mutex. It survives crashes because the driver, not the
-// process, owns it.
-//
-// It is the seam for the file-backed store (a later issue): that one will
-// write and fsync on goroutines of its own and call done when the op is
-// durable. Env.Store already delivers through done, so nothing else changes.
+// durable is the store behind Env.Store, as the driver sees it: memStore
+// by default, fileStore when Config.StoreDir is set.
+type durable interface {
+	// submit starts op and calls done with its result exactly once, on any
+	// goroutine, possibly before submit returns. Operations complete in the
+	// order submitted. submit copies a Put's value, so the caller may reuse
+	// its buffer at once.
+	submit(op sim.StoreOp, done func(sim.StoreResult))
+	// snapshot returns a copy of the contents once every operation
+	// submitted so far has completed.
+	snapshot() (*sim.Store, error)
+	// close waits for the submitted operations to complete; later submits
+	// are a programmer error.
+	close()
+}
+
+// memStore is the in-memory durable store: a sim.Store shared by all nodes
+// under a mutex. It survives crashes because the driver, not the process,
+// owns it, but not the OS process; fileStore does.
 type memStore struct {
 	mu    sync.Mutex
 	store *sim.Store
 }
 
-// submit applies op and calls done with its result exactly once. Here done
-// runs before submit returns; callers must not rely on that. sim.Store.Apply
-// copies a Put's value, so the caller may reuse its buffer at once.
+var _ durable = (*memStore)(nil)
+
+// submit applies op and calls done before returning. sim.Store.Apply copies
+// a Put's value.
 func (s *memStore) submit(op sim.StoreOp, done func(sim.StoreResult)) {
 	s.mu.Lock()
 	r := s.store.Apply(op)
 	s.mu.Unlock()
 	done(r)
+}
+
+func (s *memStore) snapshot() (*sim.Store, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return copyStore(s.store), nil
+}
+
+func (s *memStore) close() {}
+
+// copyStore returns a deep copy of st.
+func copyStore(st *sim.Store) *sim.Store {
+	c := sim.NewStore()
+	for _, k := range st.Keys("") {
+		r := st.Apply(sim.StoreOp{Kind: sim.StoreGet, Key: k})
+		c.Apply(sim.StoreOp{Kind: sim.StorePut, Key: k, Value: r.Value})
+	}
+	return c
 }
 
 // logs are the durable logs, shared by all nodes under a mutex.

@@ -77,7 +77,11 @@ func (s *storer) Stored(r sim.StoreResult) {
 }
 
 func TestStorageResultsComeBackWithTheirTokens(t *testing.T) {
-	d := New(Config{})
+	forEachStore(t, testStorageResultsComeBackWithTheirTokens)
+}
+
+func testStorageResultsComeBackWithTheirTokens(t *testing.T, cfg Config) {
+	d := New(cfg)
 	defer d.Stop()
 	var done atomic.Int32
 	prefixes := []string{"a/", "bb/"}

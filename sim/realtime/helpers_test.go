@@ -47,3 +47,10 @@ func mustPanic(t *testing.T, want string, f func()) {
 	}()
 	f()
 }
+
+// forEachStore runs test once per durable store: in memory, and in files
+// under a fresh directory.
+func forEachStore(t *testing.T, test func(t *testing.T, cfg Config)) {
+	t.Run("memory", func(t *testing.T) { test(t, Config{}) })
+	t.Run("files", func(t *testing.T) { test(t, Config{StoreDir: t.TempDir()}) })
+}
