@@ -135,3 +135,44 @@ func (s Schedule) End() sim.Time {
 	}
 	return end
 }
+
+// Validate checks that a schedule makes sense for a job of the given
+// number of workers: events in time order, workers in range, no process
+// crashed while down or restarted while up, windows that end after they
+// start. Schedules read from files must pass it; drawn ones always do.
+func (s Schedule) Validate(workers int) error {
+	up := map[int]bool{-1: true}
+	for w := range workers {
+		up[w] = true
+	}
+	for i, e := range s {
+		if i > 0 && e.At < s[i-1].At {
+			return fmt.Errorf("faults: event %d (%v) is earlier than the one before", i, e)
+		}
+		if e.At < 0 {
+			return fmt.Errorf("faults: event %d (%v) at negative time", i, e)
+		}
+		target := -1
+		switch e.Kind {
+		case CrashWorker, RestartWorker:
+			if e.Worker < 0 || e.Worker >= workers {
+				return fmt.Errorf("faults: event %d (%v): no worker %d in a job of %d", i, e, e.Worker, workers)
+			}
+			target = e.Worker
+		case CrashCoordinator, RestartCoordinator:
+		case StoreFailure:
+			if e.Until <= e.At {
+				return fmt.Errorf("faults: event %d (%v): window ends before it starts", i, e)
+			}
+			continue
+		default:
+			return fmt.Errorf("faults: event %d: unknown kind %q", i, e.Kind)
+		}
+		crash := e.Kind == CrashWorker || e.Kind == CrashCoordinator
+		if crash != up[target] {
+			return fmt.Errorf("faults: event %d (%v): the process is already %s", i, e, map[bool]string{true: "down", false: "up"}[crash])
+		}
+		up[target] = !crash
+	}
+	return nil
+}

@@ -135,6 +135,8 @@ type Stats struct {
 	Snapshots   int64 `json:"snapshots"`    // snapshots written
 	SnapshotB   int64 `json:"snapshot_bytes"`
 	Restores    int64 `json:"restores"` // restores from a checkpoint
+	Recorded    int64 `json:"recorded"` // in-flight messages recorded into snapshots
+	Held        int64 `json:"held"`     // messages an aligned worker held behind an early marker
 }
 
 // NewWorker returns a worker that reaches the world through host. Call
@@ -230,6 +232,7 @@ func (w *Worker) deliver(from WorkerID, p Packet) {
 		}
 		if w.align.blocked(from) && w.cfg.Bug != BugNoAlignment {
 			w.align.hold(from, p.Envelope)
+			w.stats.Held++
 			return
 		}
 		w.recordChannel(from, p.Envelope)

@@ -106,6 +106,7 @@ func (w *Worker) onMarker(from WorkerID, n CheckpointID) {
 func (w *Worker) recordChannel(from WorkerID, e Envelope) {
 	if s := w.snap; s != nil && s.waiting[from] && w.cfg.Bug != BugNoChannelRecording {
 		s.channels[from] = append(s.channels[from], e)
+		w.stats.Recorded++
 	}
 }
 

@@ -57,6 +57,9 @@ func NewJob(cfg Config) (*Job, error) {
 			CoordinatorP: 0.2,
 			StoreP:       0.2,
 		}, streams.Stream("faults"))
+		if err := j.faults.Validate(cfg.Workers); err != nil {
+			panic(fmt.Sprintf("scenarios: drawn an invalid fault schedule: %v", err))
+		}
 	}
 	for c := range cfg.Clients {
 		rng := streams.Stream(fmt.Sprintf("workload/client/%d", c))
@@ -206,6 +209,8 @@ func (j *Job) Stats(process func(sim.NodeID) sim.Process) runtime.Stats {
 		sum.Snapshots += s.Snapshots
 		sum.SnapshotB += s.SnapshotB
 		sum.Restores += s.Restores
+		sum.Recorded += s.Recorded
+		sum.Held += s.Held
 	}
 	return sum
 }
