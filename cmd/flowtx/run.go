@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/signal"
 	goruntime "runtime"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -63,15 +65,20 @@ type campaign struct {
 
 // summary is the campaign's final line.
 type summary struct {
-	Scenario   string  `json:"scenario"`
-	Seeds      int     `json:"seeds"`
-	OK         int     `json:"ok"`
-	Violations int     `json:"violations"`
-	Errors     int     `json:"errors"`
-	Events     int64   `json:"events"`
-	SimTimeUS  int64   `json:"sim_time_us"`
-	WallS      float64 `json:"wall_s"`
-	Stopped    bool    `json:"stopped,omitempty"`
+	Scenario   string `json:"scenario"`
+	Seeds      int    `json:"seeds"`
+	OK         int    `json:"ok"`
+	Violations int    `json:"violations"`
+	Errors     int    `json:"errors"`
+	// ByKind counts failing seeds per kind of violation: exactly-once,
+	// liveness, invariant, or the scenario's own check.
+	ByKind      map[string]int `json:"violations_by_kind,omitempty"`
+	Checkpoints int64          `json:"checkpoints"`
+	Recoveries  int64          `json:"recoveries"` // after crashes; the start-up restore is not counted
+	Events      int64          `json:"events"`
+	SimTimeUS   int64          `json:"sim_time_us"`
+	WallS       float64        `json:"wall_s"`
+	Stopped     bool           `json:"stopped,omitempty"`
 }
 
 type seedResult struct {
@@ -144,10 +151,13 @@ func (c *campaign) report(r seedResult, sum *summary) {
 	res := r.res
 	sum.Events += res.Events
 	sum.SimTimeUS += int64(res.SimTime)
+	sum.Checkpoints += res.Checkpoints.Completed
+	sum.Recoveries += max(res.Checkpoints.Recoveries-1, 0)
 	if res.OK {
 		sum.OK++
 	} else {
 		sum.Violations++
+		countKinds(sum, res.Violations)
 	}
 	if c.json {
 		line, _ := json.Marshal(res)
@@ -169,6 +179,22 @@ func (c *campaign) report(r seedResult, sum *summary) {
 	}
 }
 
+// countKinds adds one to each kind of violation a failing seed shows. A
+// violation's kind is the word before its first colon.
+func countKinds(sum *summary, violations []string) {
+	if sum.ByKind == nil {
+		sum.ByKind = map[string]int{}
+	}
+	seen := map[string]bool{}
+	for _, v := range violations {
+		kind, _, _ := strings.Cut(v, ":")
+		if !seen[kind] {
+			seen[kind] = true
+			sum.ByKind[kind]++
+		}
+	}
+}
+
 func (c *campaign) printSummary(sum summary) {
 	if c.json {
 		line, _ := json.Marshal(struct {
@@ -182,7 +208,19 @@ func (c *campaign) printSummary(sum summary) {
 	if sum.Stopped {
 		stopped = " stopped=interrupted"
 	}
-	fmt.Fprintf(c.out, "result: scenario=%s seeds=%d ok=%d violations=%d errors=%d events=%d sim-time=%v wall=%.2fs seeds/s=%.1f%s\n",
-		sum.Scenario, sum.Seeds, sum.OK, sum.Violations, sum.Errors, sum.Events, sim.Time(sum.SimTimeUS),
-		sum.WallS, rate, stopped)
+	if len(sum.ByKind) > 0 {
+		kinds := make([]string, 0, len(sum.ByKind))
+		for k := range sum.ByKind {
+			kinds = append(kinds, k)
+		}
+		sort.Strings(kinds)
+		fmt.Fprint(c.out, "violations by kind:")
+		for _, k := range kinds {
+			fmt.Fprintf(c.out, " %s=%d", k, sum.ByKind[k])
+		}
+		fmt.Fprintln(c.out)
+	}
+	fmt.Fprintf(c.out, "result: scenario=%s seeds=%d ok=%d violations=%d errors=%d checkpoints=%d recoveries=%d events=%d sim-time=%v wall=%.2fs seeds/s=%.1f%s\n",
+		sum.Scenario, sum.Seeds, sum.OK, sum.Violations, sum.Errors, sum.Checkpoints, sum.Recoveries, sum.Events,
+		sim.Time(sum.SimTimeUS), sum.WallS, rate, stopped)
 }
