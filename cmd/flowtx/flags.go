@@ -34,7 +34,7 @@ func (f *scenarioFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.clients, "clients", 0, "closed-loop clients (0: the scenario's default)")
 	fs.IntVar(&f.ops, "ops", 0, "operations per client (0: the scenario's default)")
 	fs.IntVar(&f.keys, "keys", 0, "keys (accounts, records) the workload spreads over (0: the scenario's default)")
-	fs.StringVar(&f.faults, "faults", scenarios.FaultsNone, "fault model: none, or crash (workers and the coordinator crash and restart, the checkpoint store fails for a while)")
+	fs.StringVar(&f.faults, "faults", scenarios.FaultsCrash, "fault model: crash (workers and the coordinator crash and restart, the checkpoint store fails for a while), or none")
 	fs.DurationVar(&f.interval, "checkpoint-interval", 10*time.Millisecond, "virtual time between checkpoints; 0 turns checkpoints and transactional egress off")
 	fs.StringVar(&f.strategy, "checkpoint-strategy", "unaligned", "snapshot algorithm: unaligned (Chandy-Lamport) or aligned (StateFun's barriers)")
 	fs.StringVar(&f.bug, "bug", "", "run a deliberately broken variant, to see the checks catch it: "+bugNames())
