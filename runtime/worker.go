@@ -50,6 +50,9 @@ type Config struct {
 	HeartbeatInterval Micros
 	// Strategy selects the snapshot algorithm; default Unaligned.
 	Strategy Strategy
+	// Pipeline, if set, sees every message to an instance and decides how
+	// its function runs: the plug point for transaction protocols.
+	Pipeline Pipeline
 	// Bug selects a deliberately broken behaviour, for tests only.
 	Bug Bug
 }
@@ -347,18 +350,30 @@ func (w *Worker) kick(delay Micros) {
 	w.host.After(delay, Timer{Kind: TimerKick, Gen: w.gen})
 }
 
-// invoke runs the function of e.To on e and applies its effects, or, on a
-// business failure, discards them and tells a waiting client.
+// invoke hands e to the pipeline, or runs it the default way.
 func (w *Worker) invoke(e Envelope) {
-	fn, ok := w.cfg.Registry.Lookup(e.To.Type)
-	if !ok {
-		w.fail(e, ErrUnknownType)
-		return
-	}
 	inst := w.instances[e.To]
 	if inst == nil {
 		inst = &instance{state: map[string][]byte{}}
 		w.instances[e.To] = inst
+	}
+	if w.cfg.Pipeline == nil {
+		w.invokeDefault(e, inst)
+		return
+	}
+	in := Instance{w: w, addr: e.To, inst: inst}
+	w.cfg.Pipeline.Deliver(&in, e)
+	w.dropIfEmpty(e.To, inst)
+}
+
+// invokeDefault runs the function of e.To on e and applies its effects, or,
+// on a business failure, discards them and tells a waiting client.
+func (w *Worker) invokeDefault(e Envelope, inst *instance) {
+	fn, ok := w.cfg.Registry.Lookup(e.To.Type)
+	if !ok {
+		w.fail(e, ErrUnknownType)
+		w.dropIfEmpty(e.To, inst)
+		return
 	}
 	w.stats.Invocations++
 	w.inv.begin(e, inst.state)
