@@ -198,6 +198,9 @@ func (c *Coordinator) recover() {
 	c.inflight = nil
 	c.seq = 0
 	c.stats.Recoveries++
+	// Reset at once, not when the generation is durable: until then a
+	// restarted worker's heartbeats must not count as news of this recovery.
+	c.restored = make([]bool, c.cfg.Workers)
 	gen := c.gen
 	c.store(StoreRequest{Kind: StorePut, Key: generationKey, Value: binary.AppendUvarint(nil, uint64(gen))}, func(r StoreResult) {
 		if gen != c.gen {
@@ -209,7 +212,6 @@ func (c *Coordinator) recover() {
 			c.retry(c.recover)
 			return
 		}
-		c.restored = make([]bool, c.cfg.Workers)
 		for w := range c.cfg.Workers {
 			c.host.Tell(WorkerID(w), Control{Kind: Restore, Gen: gen, Checkpoint: c.latest, Source: c.latestGen})
 		}
@@ -247,14 +249,14 @@ func (c *Coordinator) onHeartbeat(w WorkerID, g Generation) {
 			c.recover()
 		}
 	case recovering:
-		if g == 0 && c.restored != nil && c.restored[w] {
+		if g == 0 && c.restored[w] {
 			c.recover()
 		}
 	}
 }
 
 func (c *Coordinator) onRestored(w WorkerID, g Generation) {
-	if g != c.gen || c.phase != recovering || c.restored == nil {
+	if g != c.gen || c.phase != recovering {
 		return
 	}
 	c.restored[w] = true

@@ -162,9 +162,11 @@ func (w *Worker) onRestore(c Control) {
 	w.reset()
 	w.phase = loading
 	w.restore, w.prevOffset, w.wasRunning = c, prev, wasRunning
+	// Packets of this generation wait for the restore to finish; those of
+	// a newer one (a recovery that overtook this one) wait for its Restore.
 	kept := w.early[:0]
 	for _, p := range w.early {
-		if p.gen == c.Gen {
+		if p.gen >= c.Gen {
 			kept = append(kept, p)
 		}
 	}
@@ -247,6 +249,10 @@ func (w *Worker) finishRestore(s *WorkerSnapshot) {
 	early := w.early
 	w.early = nil
 	for _, p := range early {
+		if p.gen > w.gen {
+			w.early = append(w.early, p)
+			continue
+		}
 		w.deliver(p.from, p.packet)
 	}
 	w.PollIngress()
