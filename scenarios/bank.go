@@ -80,6 +80,9 @@ type bank struct {
 	cfg Config
 }
 
+// Retryable implements Workload: nothing in this scenario is retried.
+func (b *bank) Retryable(runtime.Response) bool { return false }
+
 func (b *bank) Register(reg *runtime.Registry) error { return reg.Register(AccountType, account) }
 
 func accountAddress(k int) runtime.Address {

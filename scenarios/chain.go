@@ -78,6 +78,9 @@ func decodeHop(m runtime.Message) (key int, left int64, err error) {
 	return int(k), l, nil
 }
 
+// Retryable implements Workload: nothing in this scenario is retried.
+func (c *chain) Retryable(runtime.Response) bool { return false }
+
 func (c *chain) Register(reg *runtime.Registry) error {
 	return reg.Register(LinkType, func(ctx runtime.Context, msg runtime.Message) error {
 		key, left, err := decodeHop(msg)

@@ -51,39 +51,69 @@ type batchID struct {
 // owns its target, followed by a notice to that worker. Responses arrive as
 // batches on the client's egress topic; the client reads it from its own
 // offset and keeps the first copy of each batch, as a Kafka read-committed
-// consumer would.
+// consumer would. A retryable answer (a transaction that lost a deadlock)
+// is resubmitted under a new request id after a backoff, a bounded number
+// of times.
 type client struct {
-	id     runtime.ClientID
-	layout layout
-	ops    []Op // the requests to send, drawn before the run
-	log    *clientLog
-	onDone func()
-	owner  func(runtime.Address) runtime.WorkerID
+	id        runtime.ClientID
+	layout    layout
+	ops       []Op // the requests to send, drawn before the run
+	log       *clientLog
+	onDone    func()
+	owner     func(runtime.Address) runtime.WorkerID
+	retryable func(runtime.Response) bool
 
-	env     sim.Env
-	next    int
-	offset  sim.Offset
-	batches map[batchID]bool
+	env      sim.Env
+	next     int               // index of the op in progress
+	waiting  runtime.RequestID // the request in flight; zero between requests
+	attempts int               // retries of the op in progress
+	seq      uint64            // request ids for retries, after the drawn ones
+	offset   sim.Offset
+	batches  map[batchID]bool
 }
+
+// Retry limits: attempts per operation, and the backoff before the first
+// retry, doubled for each further one.
+const (
+	retriesMax   = 8
+	retryBackoff = sim.Millisecond
+)
+
+// retryTimer resubmits the operation in progress.
+type retryTimer struct{}
+
+func (retryTimer) Fingerprint() uint64 { return 0x7e7 }
+func (retryTimer) String() string      { return "retry" }
 
 func (c *client) Start(env sim.Env) {
 	c.env = env
 	c.batches = map[batchID]bool{}
+	c.seq = uint64(len(c.ops))
 	c.env.After(egressPoll, pollTimer{})
 	c.send()
 }
 
+// send submits the next operation, or finishes.
 func (c *client) send() {
 	if c.next == len(c.ops) {
 		c.log.done = true
 		c.onDone()
 		return
 	}
-	op := c.ops[c.next]
-	op.Call = c.env.Now()
-	c.log.ops = append(c.log.ops, op)
-	w := c.owner(op.Request.To)
-	c.env.Append(ingressLog(w), op.Request)
+	c.submit(c.ops[c.next].Request)
+}
+
+// submit appends r to the ingress. A request to an address without an id
+// goes to a fresh instance named after the request: a coordinator that runs
+// exactly this transaction.
+func (c *client) submit(r runtime.Request) {
+	if r.To.ID == "" {
+		r.To.ID = r.ID.String()
+	}
+	c.log.ops = append(c.log.ops, Op{Request: r, Call: c.env.Now()})
+	c.waiting = r.ID
+	w := c.owner(r.To)
+	c.env.Append(ingressLog(w), r)
 	c.env.Send(c.layout.workerNode(w), notice{})
 }
 
@@ -95,12 +125,19 @@ func (c *client) Receive(from sim.NodeID, msg sim.Message) {
 }
 
 func (c *client) Fire(timer sim.Message) {
-	if _, ok := timer.(pollTimer); !ok {
+	switch timer.(type) {
+	case pollTimer:
+		c.poll()
+		if !c.log.done {
+			c.env.After(egressPoll, pollTimer{})
+		}
+	case retryTimer:
+		c.seq++
+		r := c.ops[c.next].Request
+		r.ID.Seq = c.seq
+		c.submit(r)
+	default:
 		panic(fmt.Sprintf("scenarios: client %d got timer %v", c.id, timer))
-	}
-	c.poll()
-	if !c.log.done {
-		c.env.After(egressPoll, pollTimer{})
 	}
 }
 
@@ -128,12 +165,19 @@ func (c *client) poll() {
 }
 
 func (c *client) answer(r runtime.Response) {
-	if c.next >= len(c.ops) || r.Request != c.ops[c.next].Request.ID {
+	if c.waiting.IsZero() || r.Request != c.waiting {
 		c.log.unexpected = append(c.log.unexpected, r)
 		return
 	}
 	last := &c.log.ops[len(c.log.ops)-1]
 	last.Response, last.Answered, last.Return = r, true, c.env.Now()
+	c.waiting = runtime.RequestID{}
+	if c.retryable != nil && c.retryable(r) && c.attempts < retriesMax {
+		c.env.After(retryBackoff<<c.attempts, retryTimer{})
+		c.attempts++
+		return
+	}
+	c.attempts = 0
 	c.next++
 	c.send()
 }

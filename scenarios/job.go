@@ -98,8 +98,13 @@ func (j *Job) Faults() faults.Schedule { return j.faults }
 // Install adds the job's workers, its checkpoint coordinator and its
 // clients to d, in that order.
 func (j *Job) Install(d Driver) {
+	var pipeline runtime.Pipeline
+	if p, ok := j.workload.(interface{ Pipeline() runtime.Pipeline }); ok {
+		pipeline = p.Pipeline()
+	}
 	for w := range j.cfg.Workers {
 		cfg := runtime.Config{
+			Pipeline:       pipeline,
 			ID:             runtime.WorkerID(w),
 			KeyGroups:      j.placement().KeyGroups,
 			Workers:        j.cfg.Workers,
@@ -128,12 +133,13 @@ func (j *Job) newClient(c runtime.ClientID) *client {
 		ops[i] = Op{Request: r}
 	}
 	return &client{
-		id:     c,
-		layout: j.layout,
-		ops:    ops,
-		log:    j.logs[c],
-		onDone: func() { j.finished.Add(1) },
-		owner:  j.placement().Owner,
+		id:        c,
+		layout:    j.layout,
+		ops:       ops,
+		log:       j.logs[c],
+		onDone:    func() { j.finished.Add(1) },
+		retryable: j.workload.Retryable,
+		owner:     j.placement().Owner,
 	}
 }
 
@@ -227,8 +233,9 @@ func checkClient(c runtime.ClientID, log *clientLog, want int) []string {
 			answered++
 		}
 	}
-	if !log.done || answered != want {
-		v = append(v, fmt.Sprintf("liveness: client %d has %d of %d requests answered", c, answered, want))
+	// Retries add requests beyond the drawn ones; each must be answered.
+	if !log.done || answered != len(log.ops) || len(log.ops) < want {
+		v = append(v, fmt.Sprintf("liveness: client %d has %d of %d requests answered (%d operations drawn)", c, answered, len(log.ops), want))
 	}
 	return v
 }

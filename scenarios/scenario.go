@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/flowtx/flowtx/protocols/saga"
+	"github.com/flowtx/flowtx/protocols/twopc"
 	"github.com/flowtx/flowtx/runtime"
 	"github.com/flowtx/flowtx/sim"
 )
@@ -16,8 +18,12 @@ import (
 type Workload interface {
 	// Register adds the scenario's function types.
 	Register(reg *runtime.Registry) error
-	// Requests draws the operations one client will send, in order.
+	// Requests draws the operations one client will send, in order. A
+	// request to an address with an empty ID goes to a fresh instance
+	// named after the request (a transaction's own coordinator).
 	Requests(c runtime.ClientID, n int, rng *rand.Rand) []runtime.Request
+	// Retryable reports whether a response asks the client to try again.
+	Retryable(r runtime.Response) bool
 	// Check returns one line per violated property of a finished run.
 	Check(o Outcome) []string
 }
@@ -38,6 +44,18 @@ type Config struct {
 	Clients  int
 	Ops      int // operations per client
 	Keys     int // instances the workload spreads over: accounts, records
+	// Transfers (the YCSB scenarios): the share of operations that are
+	// transfers (percent), the protocol that runs them ("2pc" or "saga"),
+	// how 2PC participants meet a held lock, how sagas run their steps.
+	TransferShare int
+	Protocol      string
+	Conflict      twopc.Conflict
+	SagaMode      saga.Mode
+	// Zipf is the Zipfian theta keys are drawn with; 0 draws uniformly.
+	Zipf float64
+	// InitialBalance of every record, and the largest transfer amount.
+	InitialBalance int64
+	AmountMax      int64
 	// Disjoint gives each client keys of its own, so that the final state
 	// does not depend on how clients interleave; the real-time comparison
 	// needs that.
@@ -124,6 +142,12 @@ func Resolve(cfg Config) (Config, error) {
 	cfg.Clients = orDefault(cfg.Clients, d.Clients)
 	cfg.Ops = orDefault(cfg.Ops, d.Ops)
 	cfg.Keys = orDefault(cfg.Keys, d.Keys)
+	cfg.Protocol = orDefault(cfg.Protocol, d.Protocol)
+	cfg.InitialBalance = orDefault(cfg.InitialBalance, initialBalanceDefault)
+	cfg.AmountMax = orDefault(cfg.AmountMax, amountMaxDefault)
+	if cfg.TransferShare == 0 {
+		cfg.TransferShare = d.TransferShare
+	}
 	cfg.TimeLimit = orDefault(cfg.TimeLimit, d.TimeLimit)
 	cfg.CheckpointInterval = orDefault(cfg.CheckpointInterval, checkpointIntervalDefault)
 	cfg.Faults = orDefault(cfg.Faults, FaultsNone)
@@ -143,6 +167,14 @@ func Resolve(cfg Config) (Config, error) {
 		return cfg, fmt.Errorf("invocation cost %d: want >= 0", cfg.InvocationCost)
 	case cfg.TimeLimit <= 0:
 		return cfg, fmt.Errorf("time limit %v: want > 0", cfg.TimeLimit)
+	case cfg.TransferShare < 0 || cfg.TransferShare > 100:
+		return cfg, fmt.Errorf("transfer share %d%%: want 0..100", cfg.TransferShare)
+	case cfg.Protocol != "" && cfg.Protocol != protocol2PC && cfg.Protocol != protocolSaga:
+		return cfg, fmt.Errorf("protocol %q: want %s or %s", cfg.Protocol, protocol2PC, protocolSaga)
+	case cfg.Zipf < 0 || cfg.Zipf >= 1:
+		return cfg, fmt.Errorf("zipf theta %g: want 0 (uniform) or in (0, 1)", cfg.Zipf)
+	case cfg.InitialBalance < 0 || cfg.AmountMax < 1:
+		return cfg, fmt.Errorf("initial balance %d, amount max %d: want >= 0 and >= 1", cfg.InitialBalance, cfg.AmountMax)
 	case cfg.Faults != FaultsNone && cfg.Faults != FaultsCrash:
 		return cfg, fmt.Errorf("faults %q: want %s or %s", cfg.Faults, FaultsNone, FaultsCrash)
 	case cfg.Faults == FaultsCrash && cfg.CheckpointInterval < 0:
@@ -157,12 +189,28 @@ func Resolve(cfg Config) (Config, error) {
 }
 
 func knownBug(b runtime.Bug) bool {
-	for _, k := range runtime.Bugs() {
-		if k == b {
+	for _, k := range Bugs() {
+		if k == string(b) {
 			return true
 		}
 	}
 	return false
+}
+
+// Bugs lists every deliberately broken variant a run can select: the
+// runtime's, then 2PC's, then the saga's.
+func Bugs() []string {
+	var names []string
+	for _, b := range runtime.Bugs() {
+		names = append(names, string(b))
+	}
+	for _, b := range twopc.Bugs() {
+		names = append(names, string(b))
+	}
+	for _, b := range saga.Bugs() {
+		names = append(names, string(b))
+	}
+	return names
 }
 
 func orDefault[T comparable](v, d T) T {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flowtx/flowtx/protocols/saga"
+	"github.com/flowtx/flowtx/protocols/twopc"
 	"github.com/flowtx/flowtx/runtime"
 	"github.com/flowtx/flowtx/scenarios"
 	"github.com/flowtx/flowtx/sim"
@@ -25,6 +27,14 @@ type scenarioFlags struct {
 	faults   string
 	interval time.Duration
 	strategy string
+
+	protocol string
+	share    int
+	zipf     float64
+	initial  int64
+	amount   int64
+	conflict string
+	sagaMode string
 }
 
 func (f *scenarioFlags) register(fs *flag.FlagSet) {
@@ -37,15 +47,18 @@ func (f *scenarioFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.faults, "faults", scenarios.FaultsCrash, "fault model: crash (workers and the coordinator crash and restart, the checkpoint store fails for a while), or none")
 	fs.DurationVar(&f.interval, "checkpoint-interval", 10*time.Millisecond, "virtual time between checkpoints; 0 turns checkpoints and transactional egress off")
 	fs.StringVar(&f.strategy, "checkpoint-strategy", "unaligned", "snapshot algorithm: unaligned (Chandy-Lamport) or aligned (StateFun's barriers)")
+	fs.StringVar(&f.protocol, "protocol", "", "YCSB scenarios: run transfers as 2pc or saga (default: the scenario's)")
+	fs.IntVar(&f.share, "transfer-share", 0, "YCSB scenarios: percent of operations that are transfers (0: the scenario's default)")
+	fs.Float64Var(&f.zipf, "zipf", 0, "YCSB scenarios: Zipfian theta for key choice, e.g. 0.99; 0 draws keys uniformly")
+	fs.Int64Var(&f.initial, "initial-balance", 0, "YCSB scenarios: every record's initial balance (0: 10000)")
+	fs.Int64Var(&f.amount, "amount-max", 0, "YCSB scenarios: largest transfer amount (0: 1); raise it, or lower the balance, for insufficient-funds aborts")
+	fs.StringVar(&f.conflict, "conflict", "wait", "2PC: a prepare that finds a lock waits (with deadlock detection) or votes no at once: wait or no-wait")
+	fs.StringVar(&f.sagaMode, "saga-mode", "parallel", "sagas: run steps in parallel (the paper's) or sequential")
 	fs.StringVar(&f.bug, "bug", "", "run a deliberately broken variant, to see the checks catch it: "+bugNames())
 }
 
 func bugNames() string {
-	var names []string
-	for _, b := range runtime.Bugs() {
-		names = append(names, string(b))
-	}
-	return strings.Join(names, ", ")
+	return strings.Join(scenarios.Bugs(), ", ")
 }
 
 // config turns the flags into a resolved scenario config for seed.
@@ -54,16 +67,31 @@ func (f *scenarioFlags) config(seed uint64) (scenarios.Config, error) {
 	if err != nil {
 		return scenarios.Config{}, err
 	}
+	conflict, err := parseConflict(f.conflict)
+	if err != nil {
+		return scenarios.Config{}, err
+	}
+	mode, err := parseSagaMode(f.sagaMode)
+	if err != nil {
+		return scenarios.Config{}, err
+	}
 	cfg, err := scenarios.Resolve(scenarios.Config{
-		Strategy: strategy,
-		Scenario: f.scenario,
-		Seed:     seed,
-		Workers:  f.workers,
-		Clients:  f.clients,
-		Ops:      f.ops,
-		Keys:     f.keys,
-		Bug:      runtime.Bug(f.bug),
-		Faults:   f.faults,
+		Strategy:       strategy,
+		Protocol:       f.protocol,
+		TransferShare:  f.share,
+		Zipf:           f.zipf,
+		InitialBalance: f.initial,
+		AmountMax:      f.amount,
+		Conflict:       conflict,
+		SagaMode:       mode,
+		Scenario:       f.scenario,
+		Seed:           seed,
+		Workers:        f.workers,
+		Clients:        f.clients,
+		Ops:            f.ops,
+		Keys:           f.keys,
+		Bug:            runtime.Bug(f.bug),
+		Faults:         f.faults,
 		// Zero on the command line means off; the config says that with a
 		// negative interval.
 		CheckpointInterval: checkpointInterval(f.interval),
@@ -72,6 +100,26 @@ func (f *scenarioFlags) config(seed uint64) (scenarios.Config, error) {
 		err = fmt.Errorf("checkpoint interval %v: want >= 0", f.interval)
 	}
 	return cfg, err
+}
+
+func parseConflict(s string) (twopc.Conflict, error) {
+	switch s {
+	case "wait":
+		return twopc.Wait, nil
+	case "no-wait":
+		return twopc.NoWait, nil
+	}
+	return 0, fmt.Errorf("conflict %q: want wait or no-wait", s)
+}
+
+func parseSagaMode(s string) (saga.Mode, error) {
+	switch s {
+	case "parallel":
+		return saga.Parallel, nil
+	case "sequential":
+		return saga.Sequential, nil
+	}
+	return 0, fmt.Errorf("saga mode %q: want parallel or sequential", s)
 }
 
 func checkpointInterval(d time.Duration) sim.Time {
@@ -85,10 +133,41 @@ func checkpointInterval(d time.Duration) sim.Time {
 func (f *scenarioFlags) replayCommand(cfg scenarios.Config) string {
 	s := fmt.Sprintf("flowtx replay --scenario %s --seed %d --workers %d --clients %d --ops %d --keys %d --faults %s --checkpoint-interval %v --checkpoint-strategy %v",
 		cfg.Scenario, cfg.Seed, cfg.Workers, cfg.Clients, cfg.Ops, cfg.Keys, cfg.Faults, f.interval, cfg.Strategy)
+	for _, flag := range f.scenarioSpecific() {
+		s += " " + flag
+	}
 	if cfg.Bug != "" {
 		s += " --bug " + string(cfg.Bug)
 	}
 	return s
+}
+
+// scenarioSpecific renders the YCSB flags that differ from their defaults,
+// for the replay command.
+func (f *scenarioFlags) scenarioSpecific() []string {
+	var out []string
+	if f.protocol != "" {
+		out = append(out, "--protocol "+f.protocol)
+	}
+	if f.share != 0 {
+		out = append(out, fmt.Sprintf("--transfer-share %d", f.share))
+	}
+	if f.zipf != 0 {
+		out = append(out, fmt.Sprintf("--zipf %g", f.zipf))
+	}
+	if f.initial != 0 {
+		out = append(out, fmt.Sprintf("--initial-balance %d", f.initial))
+	}
+	if f.amount != 0 {
+		out = append(out, fmt.Sprintf("--amount-max %d", f.amount))
+	}
+	if f.conflict != "wait" {
+		out = append(out, "--conflict "+f.conflict)
+	}
+	if f.sagaMode != "parallel" {
+		out = append(out, "--saga-mode "+f.sagaMode)
+	}
+	return out
 }
 
 // parse parses args into fs. It prints the help to stdout for --help

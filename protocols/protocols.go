@@ -1,0 +1,79 @@
+// Package protocols holds what the transaction protocols share: how their
+// messages and state are encoded, and the small adapters between a
+// coordinator's declaration and the runtime. The protocols themselves live
+// in twopc and saga; see docs/protocols.md.
+package protocols
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/flowtx/flowtx/runtime"
+)
+
+// Encode renders a protocol message or state as JSON: deterministic for
+// structs (snapshots and trace hashes depend on that), readable in traces
+// and golden files.
+func Encode(kind string, v any) runtime.Message {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("protocols: encode %s: %v", kind, err))
+	}
+	return runtime.Message{Kind: kind, Body: b}
+}
+
+// Decode parses a message written by Encode.
+func Decode(m runtime.Message, v any) error {
+	if err := json.Unmarshal(m.Body, v); err != nil {
+		return fmt.Errorf("%w: %s: %v", runtime.ErrBadBody, m.Kind, err)
+	}
+	return nil
+}
+
+// Load reads protocol state kept under name in an instance's state.
+func Load(ctx runtime.Context, name string, v any) bool {
+	b, ok := ctx.Get(name)
+	if !ok {
+		return false
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		panic(fmt.Sprintf("protocols: %v: corrupt %q: %v", ctx.Self(), name, err))
+	}
+	return true
+}
+
+// Save writes protocol state under name.
+func Save(ctx runtime.Context, name string, v any) { ctx.Set(name, Encode(name, v).Body) }
+
+// TakeReply removes a function's answer to its caller from its effects and
+// returns it: a participant sends it back with its vote or step result
+// instead of as a message of its own.
+func TakeReply(fx *runtime.Effects, caller runtime.Address) *runtime.Message {
+	for i, s := range fx.Sends {
+		if s.To == caller {
+			fx.Sends = append(fx.Sends[:i], fx.Sends[i+1:]...)
+			return &s.Msg
+		}
+	}
+	return nil
+}
+
+// ReplyTo wraps the context a coordinator's outcome handler runs in, so
+// that Reply answers whoever sent the request (a client, through egress, or
+// a function), not the participant whose message completed it.
+func ReplyTo(ctx runtime.Context, caller runtime.Address) runtime.Context {
+	return replyTo{Context: ctx, caller: caller}
+}
+
+type replyTo struct {
+	runtime.Context
+	caller runtime.Address
+}
+
+func (r replyTo) Reply(m runtime.Message) {
+	if r.caller.IsZero() {
+		r.Egress(m)
+		return
+	}
+	r.Send(r.caller, m)
+}

@@ -1,0 +1,237 @@
+package twopc
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/flowtx/flowtx/protocols"
+	"github.com/flowtx/flowtx/runtime"
+)
+
+// Call is one participant of a transaction: an address and the message its
+// function runs with. A participant is an ordinary function: the same code
+// runs whether called plainly, in a transaction or in a saga.
+type Call struct {
+	To  runtime.Address
+	Msg runtime.Message
+}
+
+// Status is how a transaction ended.
+type Status uint8
+
+// Transaction outcomes.
+const (
+	// Committed: every participant voted yes and applied its effects.
+	Committed Status = iota + 1
+	// Aborted: a participant's function failed (a business abort); no
+	// participant applied anything.
+	Aborted
+	// Retryable: the transaction lost a deadlock, or found a lock taken
+	// under no-wait; nothing was applied and the client may resubmit.
+	Retryable
+)
+
+func (s Status) String() string {
+	switch s {
+	case Committed:
+		return "committed"
+	case Aborted:
+		return "aborted"
+	case Retryable:
+		return "retryable"
+	}
+	return fmt.Sprintf("status(%d)", uint8(s))
+}
+
+// Outcome is what a transaction's coordinator learned: how it ended, why
+// (for an abort), and what each participant's function answered (in call
+// order; nil where it did not answer or the transaction did not commit).
+type Outcome struct {
+	Status  Status
+	Reason  string
+	Replies []*runtime.Message
+}
+
+// Coordinator declares a 2PC transaction type, as the paper's transactional
+// coordinator functions do: its body holds no state, it only names the
+// participant calls for a request and what to emit once the outcome is
+// known. The protocol's progress is the coordinator instance's state, so
+// exactly-once checkpoints cover it. An instance runs one transaction.
+type Coordinator struct {
+	// Begin names the participant calls for a request. An error is a
+	// business failure of the request itself: no transaction starts.
+	Begin func(ctx runtime.Context, msg runtime.Message) ([]Call, error)
+	// Decided emits the outputs of an outcome through ctx: Reply answers
+	// whoever sent the request; Send, SendAfter and Egress work as usual.
+	Decided func(ctx runtime.Context, o Outcome)
+	// Bug selects a deliberately broken coordinator, for tests.
+	Bug Bug
+}
+
+// ErrBusy is returned when a request reaches a coordinator instance that
+// already runs a transaction.
+var ErrBusy = errors.New("twopc: coordinator instance already runs a transaction")
+
+// stateCoord is where a coordinator keeps its transaction.
+const stateCoord = "\x002pc.coord"
+
+// progress is a coordinator's transaction in flight.
+type progress struct {
+	Caller  runtime.Address    // who sent the request; zero for a client
+	Calls   []Call             // the participants
+	Votes   []int8             // per call: 0 none yet, 1 yes, -1 no
+	Replies []*runtime.Message // per call: the function's answer, with a yes
+	Waits   []runtime.Address  // per call: the coordinator of the lock holder it waits behind
+	Edges   int                // waits-for edges this transaction has had: its probes' sequence
+	Probed  []probe            // probes already forwarded
+}
+
+// Register registers c as the function type t.
+func Register(reg *runtime.Registry, t runtime.FuncType, c Coordinator) error {
+	if c.Begin == nil || c.Decided == nil {
+		return fmt.Errorf("twopc: coordinator %q needs Begin and Decided", t)
+	}
+	return reg.Register(t, c.handle)
+}
+
+func (c Coordinator) handle(ctx runtime.Context, msg runtime.Message) error {
+	switch msg.Kind {
+	case kindVote:
+		return c.onVote(ctx, msg)
+	case kindBlocked:
+		return c.onBlocked(ctx, msg)
+	case kindProbe:
+		return c.onProbe(ctx, msg)
+	}
+	return c.begin(ctx, msg)
+}
+
+func (c Coordinator) begin(ctx runtime.Context, msg runtime.Message) error {
+	if _, busy := ctx.Get(stateCoord); busy {
+		return ErrBusy
+	}
+	calls, err := c.Begin(ctx, msg)
+	if err != nil {
+		return err
+	}
+	p := &progress{Caller: ctx.Caller(), Calls: calls,
+		Votes: make([]int8, len(calls)), Replies: make([]*runtime.Message, len(calls)), Waits: make([]runtime.Address, len(calls))}
+	if len(calls) == 0 {
+		c.decide(ctx, p, Outcome{Status: Committed, Replies: p.Replies})
+		return nil
+	}
+	save(ctx, p)
+	self := ctx.Self()
+	for i, call := range calls {
+		ctx.Send(call.To, encode(kindPrepare, prepare{Txn: txnOf(self), Coordinator: self, Call: i, Msg: call.Msg}))
+	}
+	return nil
+}
+
+func (c Coordinator) onVote(ctx runtime.Context, msg runtime.Message) error {
+	p, ok := load(ctx)
+	if !ok {
+		return nil // decided already: a late vote
+	}
+	var v vote
+	if err := decode(msg, &v); err != nil {
+		return err
+	}
+	if v.Call < 0 || v.Call >= len(p.Calls) || p.Votes[v.Call] != 0 {
+		panic(fmt.Sprintf("twopc: %v: vote %+v does not match the transaction", ctx.Self(), v))
+	}
+	p.Waits[v.Call] = runtime.Address{}
+	if !v.Yes && c.Bug != BugCommitOnNo {
+		status := Aborted
+		if v.Reason == ReasonConflict {
+			status = Retryable
+		}
+		c.decide(ctx, p, Outcome{Status: status, Reason: v.Reason, Replies: make([]*runtime.Message, len(p.Calls))})
+		return nil
+	}
+	p.Votes[v.Call], p.Replies[v.Call] = 1, v.Reply
+	for _, vote := range p.Votes {
+		if vote == 0 {
+			save(ctx, p)
+			return nil
+		}
+	}
+	c.decide(ctx, p, Outcome{Status: Committed, Replies: p.Replies})
+	return nil
+}
+
+// onBlocked records a waits-for edge and starts edge chasing along it: a
+// probe naming this transaction goes to the holder's coordinator.
+func (c Coordinator) onBlocked(ctx runtime.Context, msg runtime.Message) error {
+	p, ok := load(ctx)
+	if !ok {
+		return nil
+	}
+	var b blocked
+	if err := decode(msg, &b); err != nil {
+		return err
+	}
+	p.Waits[b.Call] = b.Holder
+	p.Edges++
+	save(ctx, p)
+	ctx.Send(b.Holder, encode(kindProbe, probe{Initiator: ctx.Self(), Seq: p.Edges}))
+	return nil
+}
+
+// onProbe forwards a probe along this transaction's waits-for edges, once
+// per probe; a probe that comes back to its initiator is a deadlock, and
+// the initiator aborts with the retryable outcome. A new edge sends a new
+// probe, so forwarding each only once bounds the traffic without missing a
+// cycle that a later edge closes.
+func (c Coordinator) onProbe(ctx runtime.Context, msg runtime.Message) error {
+	p, ok := load(ctx)
+	if !ok {
+		return nil // decided: no longer waits for anyone
+	}
+	var pr probe
+	if err := decode(msg, &pr); err != nil {
+		return err
+	}
+	if pr.Initiator == ctx.Self() {
+		c.decide(ctx, p, Outcome{Status: Retryable, Reason: ReasonDeadlock, Replies: make([]*runtime.Message, len(p.Calls))})
+		return nil
+	}
+	for _, seen := range p.Probed {
+		if seen == pr {
+			return nil
+		}
+	}
+	p.Probed = append(p.Probed, pr)
+	save(ctx, p)
+	for _, holder := range p.Waits {
+		if !holder.IsZero() {
+			ctx.Send(holder, msg)
+		}
+	}
+	return nil
+}
+
+// ReasonDeadlock is the reason of a transaction aborted to break a deadlock.
+const ReasonDeadlock = "deadlock"
+
+// decide sends the decision to every participant, forgets the transaction
+// and emits the outcome's outputs.
+func (c Coordinator) decide(ctx runtime.Context, p *progress, o Outcome) {
+	kind := kindAbort
+	if o.Status == Committed {
+		kind = kindCommit
+	}
+	self := ctx.Self()
+	for _, call := range p.Calls {
+		ctx.Send(call.To, encode(kind, decision{Txn: txnOf(self)}))
+	}
+	ctx.Delete(stateCoord)
+	c.Decided(protocols.ReplyTo(ctx, p.Caller), o)
+}
+
+func load(ctx runtime.Context) (*progress, bool) {
+	var p progress
+	return &p, protocols.Load(ctx, stateCoord, &p)
+}
+
+func save(ctx runtime.Context, p *progress) { protocols.Save(ctx, stateCoord, p) }

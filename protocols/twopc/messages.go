@@ -1,0 +1,63 @@
+package twopc
+
+import (
+	"github.com/flowtx/flowtx/protocols"
+	"github.com/flowtx/flowtx/runtime"
+)
+
+// TxnID names a transaction: the address of its coordinator instance, which
+// runs exactly one transaction.
+type TxnID string
+
+func txnOf(coordinator runtime.Address) TxnID { return TxnID(coordinator.String()) }
+
+// Message kinds of the protocol. Business functions never see them.
+const (
+	kindPrepare = "2pc/prepare"
+	kindCommit  = "2pc/commit"
+	kindAbort   = "2pc/abort"
+	kindVote    = "2pc/vote"
+	kindBlocked = "2pc/blocked" // participant to a waiting coordinator: who holds the lock
+	kindProbe   = "2pc/probe"   // Chandy-Misra-Haas probe between coordinators
+)
+
+// prepare asks a participant to lock, run Msg, keep its effects and vote.
+type prepare struct {
+	Txn         TxnID
+	Coordinator runtime.Address
+	Call        int // the participant's index among the transaction's calls
+	Msg         runtime.Message
+}
+
+// decision is a commit or an abort for one transaction.
+type decision struct {
+	Txn TxnID
+}
+
+// vote is a participant's answer to a prepare. Reply is what the business
+// function answered its caller, on a yes.
+type vote struct {
+	Call   int
+	Yes    bool
+	Reason string // why no: the business failure, or "conflict" under no-wait
+	Reply  *runtime.Message
+}
+
+// blocked tells a coordinator that its prepare waits behind Holder at one
+// participant.
+type blocked struct {
+	Call   int
+	Holder runtime.Address
+}
+
+// probe is a Chandy-Misra-Haas probe: it travels along waits-for edges and
+// deadlocks its initiator if it comes back to it.
+type probe struct {
+	Initiator runtime.Address
+	Seq       int // the initiator's edge count: each new edge chases anew
+}
+
+var (
+	encode = protocols.Encode
+	decode = protocols.Decode
+)

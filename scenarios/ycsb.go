@@ -1,0 +1,247 @@
+package scenarios
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+
+	"github.com/flowtx/flowtx/protocols/saga"
+	"github.com/flowtx/flowtx/protocols/twopc"
+	"github.com/flowtx/flowtx/runtime"
+	"github.com/flowtx/flowtx/sim"
+)
+
+// The paper's workload: YCSB records (a balance and ten string fields)
+// with reads, single-field updates and transfers between two distinct
+// records, run as 2PC transactions or as sagas. Its invariant: money is
+// conserved (the balances sum to keys x initial balance), and each
+// record's balance is its initial balance plus exactly the transfers that
+// clients were told committed (or completed); no lock, queue or protocol
+// progress is left at quiescence.
+func init() {
+	base := Config{Workers: 4, Clients: 8, Ops: 25, Keys: 100, TimeLimit: 20 * sim.Second}
+	for _, s := range []struct {
+		name, about, protocol string
+		share                 int
+	}{
+		{"transfer-2pc", "YCSB records, 100% transfers as two-phase-commit transactions", protocol2PC, 100},
+		{"transfer-saga", "YCSB records, 100% transfers as sagas with compensation", protocolSaga, 100},
+		{"ycsb", "YCSB records: reads, updates and transfers (2PC unless --protocol saga), the paper's mix", protocol2PC, 50},
+	} {
+		d := base
+		d.TransferShare, d.Protocol = s.share, s.protocol
+		register(scenario{name: s.name, about: s.about, defaults: d, workload: func(cfg Config) Workload { return newYCSB(cfg) }})
+	}
+}
+
+// Transaction protocols a YCSB scenario can run transfers with.
+const (
+	protocol2PC  = "2pc"
+	protocolSaga = "saga"
+)
+
+// Function types of the YCSB scenarios.
+const (
+	RecordType       runtime.FuncType = "ycsb/record"
+	Transfer2PCType  runtime.FuncType = "ycsb/transfer-2pc"
+	TransferSagaType runtime.FuncType = "ycsb/transfer-saga"
+)
+
+// Record operations, as message kinds. adjust is a compensation: it
+// changes the balance unconditionally.
+const (
+	opUpdate   = "update"
+	opAdjust   = "adjust"
+	opTransfer = "transfer"
+	fieldsMax  = 10
+)
+
+// YCSB defaults.
+const (
+	initialBalanceDefault = 10_000
+	amountMaxDefault      = 1
+)
+
+var errInsufficient = errors.New("insufficient funds")
+
+type ycsb struct {
+	cfg  Config
+	zipf *zipfian
+}
+
+func newYCSB(cfg Config) *ycsb {
+	y := &ycsb{cfg: cfg}
+	if cfg.Zipf > 0 {
+		y.zipf = newZipfian(cfg.Keys, cfg.Zipf)
+	}
+	return y
+}
+
+func recordAddress(k int) runtime.Address {
+	return runtime.Address{Type: RecordType, ID: "r" + strconv.Itoa(k)}
+}
+
+// transferArgs is a transfer request's body.
+type transferArgs struct {
+	From, To int
+	Amount   int64
+}
+
+// transferResult is a transfer's answer: the outcome, and the balances
+// its two steps read (after the withdrawal and after the deposit) when it
+// took effect.
+type transferResult struct {
+	Reason string `json:",omitempty"`
+	From   *int64 `json:",omitempty"`
+	To     *int64 `json:",omitempty"`
+}
+
+func (y *ycsb) Register(reg *runtime.Registry) error {
+	errs := []error{
+		reg.Register(RecordType, y.record),
+		twopc.Register(reg, Transfer2PCType, twopc.Coordinator{
+			Begin:   y.transferCalls,
+			Decided: func(ctx runtime.Context, o twopc.Outcome) { replyTransfer(ctx, o.Status.String(), o.Reason, o.Replies) },
+			Bug:     twopc.Bug(y.cfg.Bug),
+		}),
+		saga.Register(reg, TransferSagaType, saga.Saga{
+			Begin:   y.transferSteps,
+			Decided: func(ctx runtime.Context, o saga.Outcome) { replyTransfer(ctx, o.Status.String(), o.Reason, o.Replies) },
+			Mode:    y.cfg.SagaMode,
+			Bug:     saga.Bug(y.cfg.Bug),
+		}),
+	}
+	return errors.Join(errs...)
+}
+
+// Pipeline is the participant side of both protocols: 2PC's locks first,
+// so that saga steps and plain messages queue behind them too.
+func (y *ycsb) Pipeline() runtime.Pipeline {
+	return &twopc.Participant{Conflict: y.cfg.Conflict, Next: &saga.Participant{}, Bug: twopc.Bug(y.cfg.Bug)}
+}
+
+var balanceOf = runtime.Value[int64]{Name: "balance", Codec: runtime.Int64Codec}
+
+// record is the one business function: the same code runs plainly, as a
+// 2PC participant and as a saga step. It answers with the balance.
+func (y *ycsb) record(ctx runtime.Context, msg runtime.Message) error {
+	balance, ok := balanceOf.Get(ctx)
+	if !ok {
+		balance = y.cfg.InitialBalance
+	}
+	switch msg.Kind {
+	case opRead:
+	case opUpdate:
+		field, value, _ := strings.Cut(string(msg.Body), "=")
+		ctx.Set(field, []byte(value))
+	case opDeposit, opWithdraw, opAdjust:
+		amount, err := msg.Int64()
+		if err != nil {
+			return err
+		}
+		if msg.Kind == opWithdraw {
+			amount = -amount
+		}
+		balance += amount
+		balanceOf.Set(ctx, balance)
+		if msg.Kind == opWithdraw && balance < 0 {
+			return fmt.Errorf("%w: balance %d", errInsufficient, balance-amount)
+		}
+		if msg.Kind == opAdjust {
+			return nil // a compensation answers nobody
+		}
+	default:
+		return fmt.Errorf("record: unknown operation %q", msg.Kind)
+	}
+	ctx.Reply(runtime.Int64Message("balance", balance))
+	return nil
+}
+
+func decodeTransfer(msg runtime.Message) (transferArgs, error) {
+	var a transferArgs
+	if err := json.Unmarshal(msg.Body, &a); err != nil {
+		return a, fmt.Errorf("%w: transfer: %v", runtime.ErrBadBody, err)
+	}
+	return a, nil
+}
+
+func (y *ycsb) transferCalls(_ runtime.Context, msg runtime.Message) ([]twopc.Call, error) {
+	a, err := decodeTransfer(msg)
+	if err != nil {
+		return nil, err
+	}
+	return []twopc.Call{
+		{To: recordAddress(a.From), Msg: runtime.Int64Message(opWithdraw, a.Amount)},
+		{To: recordAddress(a.To), Msg: runtime.Int64Message(opDeposit, a.Amount)},
+	}, nil
+}
+
+func (y *ycsb) transferSteps(_ runtime.Context, msg runtime.Message) ([]saga.Step, error) {
+	a, err := decodeTransfer(msg)
+	if err != nil {
+		return nil, err
+	}
+	return []saga.Step{
+		{To: recordAddress(a.From), Msg: runtime.Int64Message(opWithdraw, a.Amount), Compensation: runtime.Int64Message(opAdjust, a.Amount)},
+		{To: recordAddress(a.To), Msg: runtime.Int64Message(opDeposit, a.Amount), Compensation: runtime.Int64Message(opAdjust, -a.Amount)},
+	}, nil
+}
+
+// replyTransfer answers a transfer with its outcome as the message kind and
+// the balances it read.
+func replyTransfer(ctx runtime.Context, status, reason string, replies []*runtime.Message) {
+	r := transferResult{Reason: reason}
+	balances := []**int64{&r.From, &r.To}
+	for i, m := range replies {
+		if m != nil && i < len(balances) {
+			if v, err := m.Int64(); err == nil {
+				*balances[i] = &v
+			}
+		}
+	}
+	b, _ := json.Marshal(r)
+	ctx.Reply(runtime.Message{Kind: status, Body: b})
+}
+
+// Retryable implements Workload: a 2PC transfer that lost a deadlock, or
+// met a lock under no-wait.
+func (y *ycsb) Retryable(r runtime.Response) bool { return r.Msg.Kind == twopc.Retryable.String() }
+
+func (y *ycsb) key(rng *rand.Rand) int {
+	if y.zipf != nil {
+		return y.zipf.draw(rng)
+	}
+	return rng.IntN(y.cfg.Keys)
+}
+
+// Requests draws the paper's mix: TransferShare percent transfers between
+// two distinct keys, the rest half reads and half single-field updates.
+func (y *ycsb) Requests(c runtime.ClientID, n int, rng *rand.Rand) []runtime.Request {
+	reqs := make([]runtime.Request, n)
+	coordinator := Transfer2PCType
+	if y.cfg.Protocol == protocolSaga {
+		coordinator = TransferSagaType
+	}
+	for i := range reqs {
+		id := runtime.RequestID{Client: c, Seq: uint64(i + 1)}
+		switch {
+		case rng.IntN(100) < y.cfg.TransferShare && y.cfg.Keys > 1:
+			from := y.key(rng)
+			to := y.key(rng)
+			for to == from {
+				to = rng.IntN(y.cfg.Keys)
+			}
+			body, _ := json.Marshal(transferArgs{From: from, To: to, Amount: 1 + rng.Int64N(y.cfg.AmountMax)})
+			reqs[i] = runtime.Request{ID: id, To: runtime.Address{Type: coordinator}, Msg: runtime.Message{Kind: opTransfer, Body: body}}
+		case rng.IntN(2) == 0:
+			reqs[i] = runtime.Request{ID: id, To: recordAddress(y.key(rng)), Msg: runtime.Message{Kind: opRead}}
+		default:
+			field := fmt.Sprintf("f%d=v%d.%d", rng.IntN(fieldsMax), c, i)
+			reqs[i] = runtime.Request{ID: id, To: recordAddress(y.key(rng)), Msg: runtime.Message{Kind: opUpdate, Body: []byte(field)}}
+		}
+	}
+	return reqs
+}
