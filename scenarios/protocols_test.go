@@ -32,7 +32,7 @@ func drawProtocolConfig(t *rapid.T) Config {
 		Keys:           rapid.IntRange(2, 12).Draw(t, "keys"),
 		InitialBalance: rapid.Int64Range(0, 6).Draw(t, "initial-balance"),
 		AmountMax:      rapid.Int64Range(1, 4).Draw(t, "amount-max"),
-		Conflict:       rapid.SampledFrom([]twopc.Conflict{twopc.Wait, twopc.NoWait}).Draw(t, "conflict"),
+		Conflict:       rapid.SampledFrom([]twopc.Conflict{twopc.Wait, twopc.NoWait, twopc.WaitDie}).Draw(t, "conflict"),
 		SagaMode:       rapid.SampledFrom([]saga.Mode{saga.Parallel, saga.Sequential}).Draw(t, "saga-mode"),
 		Strategy:       rapid.SampledFrom([]runtime.Strategy{runtime.Unaligned, runtime.Aligned}).Draw(t, "strategy"),
 		Faults:         rapid.SampledFrom([]string{FaultsNone, FaultsCrash}).Draw(t, "faults"),
@@ -80,6 +80,7 @@ func TestProtocolsMeetContention(t *testing.T) {
 	}{
 		{Config{Scenario: "transfer-2pc"}, "retryable"},
 		{Config{Scenario: "transfer-2pc", Conflict: twopc.NoWait}, "retryable"},
+		{Config{Scenario: "transfer-2pc", Conflict: twopc.WaitDie}, "retryable"},
 		{Config{Scenario: "transfer-2pc", InitialBalance: 1, AmountMax: 3}, "aborted"},
 		{Config{Scenario: "transfer-saga", InitialBalance: 1, AmountMax: 3}, "compensated"},
 		{Config{Scenario: "transfer-saga", InitialBalance: 1, AmountMax: 3, SagaMode: saga.Sequential}, "compensated"},

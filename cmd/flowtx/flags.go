@@ -52,7 +52,7 @@ func (f *scenarioFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&f.zipf, "zipf", 0, "YCSB scenarios: Zipfian theta for key choice, e.g. 0.99; 0 draws keys uniformly")
 	fs.Int64Var(&f.initial, "initial-balance", 0, "YCSB scenarios: every record's initial balance (0: 10000)")
 	fs.Int64Var(&f.amount, "amount-max", 0, "YCSB scenarios: largest transfer amount (0: 1); raise it, or lower the balance, for insufficient-funds aborts")
-	fs.StringVar(&f.conflict, "conflict", "wait", "2PC: a prepare that finds a lock waits (with deadlock detection) or votes no at once: wait or no-wait")
+	fs.StringVar(&f.conflict, "conflict", "wait", "2PC: a prepare that finds a lock waits (with deadlock detection), votes no at once, or waits only if older: wait, no-wait or wait-die")
 	fs.StringVar(&f.sagaMode, "saga-mode", "parallel", "sagas: run steps in parallel (the paper's) or sequential")
 	fs.StringVar(&f.bug, "bug", "", "run a deliberately broken variant, to see the checks catch it: "+bugNames())
 }
@@ -108,8 +108,10 @@ func parseConflict(s string) (twopc.Conflict, error) {
 		return twopc.Wait, nil
 	case "no-wait":
 		return twopc.NoWait, nil
+	case "wait-die":
+		return twopc.WaitDie, nil
 	}
-	return 0, fmt.Errorf("conflict %q: want wait or no-wait", s)
+	return 0, fmt.Errorf("conflict %q: want wait, no-wait or wait-die", s)
 }
 
 func parseSagaMode(s string) (saga.Mode, error) {

@@ -123,7 +123,7 @@ func (c Coordinator) begin(ctx runtime.Context, msg runtime.Message) error {
 	save(ctx, p)
 	self := ctx.Self()
 	for i, call := range calls {
-		ctx.Send(call.To, encode(kindPrepare, prepare{Txn: txnOf(self), Coordinator: self, Call: i, Msg: call.Msg}))
+		ctx.Send(call.To, encode(kindPrepare, prepare{Txn: txnOf(self), Coordinator: self, Call: i, Msg: call.Msg, Stamp: ctx.Request()}))
 	}
 	return nil
 }

@@ -23,19 +23,19 @@
 //
 // # Coordinator
 //
-//	            request
-//	               │ Begin: PREPARE to every call
-//	               ▼
-//	        ┌─ collecting votes ◄──┐ yes (not the last): record its reply
-//	        │      │    │          │ BLOCKED: record the waits-for edge,
-//	        │      │    └──────────┘          send a probe to the holder
-//	        │      │ PROBE: forward along waits-for edges (once per probe)
-//	 a no   │      │ last yes                 own probe back: deadlock
-//	        ▼      ▼                                   │
-//	  ABORT to all   COMMIT to all             ABORT to all
-//	  Decided(Aborted  Decided(Committed)      Decided(Retryable)
-//	   or Retryable)           │                       │
-//	        └──────────────────┴──► state deleted ◄────┘
+//	           request
+//	              │ Begin: PREPARE to every call
+//	              ▼
+//	       ┌─ collecting votes ◄──┐ yes (not the last): record its reply
+//	       │      │    │          │ BLOCKED: record the waits-for edge,
+//	       │      │    └──────────┘          send a probe to the holder
+//	       │      │ PROBE: forward along waits-for edges (once per probe)
+//	a no   │      │ last yes                 own probe back: deadlock
+//	       ▼      ▼                                   │
+//	 ABORT to all   COMMIT to all             ABORT to all
+//	 Decided(Aborted  Decided(Committed)      Decided(Retryable)
+//	  or Retryable)           │                       │
+//	       └──────────────────┴──► state deleted ◄────┘
 //
 // Votes and probes that arrive after the decision find no state and are
 // ignored.
@@ -45,15 +45,15 @@
 // Participant is a runtime.Pipeline; every instance of a job goes through
 // it. It keeps a lock, the kept effects and a FIFO queue in instance state:
 //
-//	              PREPARE(T): run the function
-//	  unlocked ──────────────────────────────► locked by T
-//	     ▲   failed: vote no, stay unlocked      │ kept effects = what it did
-//	     │                                       │ (its reply goes with the yes vote)
-//	     │ COMMIT(T): apply kept effects         │ any other message: queued
-//	     │ ABORT(T): drop them                   │ (a PREPARE: BLOCKED to its
-//	     └───────────────────────────────────────┘  coordinator, naming T;
-//	       then serve the queue in order             under NoWait: vote no)
-//	       until a message locks again
+//	            PREPARE(T): run the function
+//	unlocked ──────────────────────────────► locked by T
+//	   ▲   failed: vote no, stay unlocked      │ kept effects = what it did
+//	   │                                       │ (its reply goes with the yes vote)
+//	   │ COMMIT(T): apply kept effects         │ any other message: queued
+//	   │ ABORT(T): drop them                   │ (a PREPARE: BLOCKED to its
+//	   └───────────────────────────────────────┘  coordinator, naming T;
+//	     then serve the queue in order             under NoWait: vote no)
+//	     until a message locks again
 //
 // ABORT of a transaction whose PREPARE still waits in the queue removes it
 // from there. When the lock passes to a new holder, the coordinators of
@@ -72,8 +72,11 @@
 //
 // # Limits and bugs
 //
-// Locks are exclusive and whole-instance. Wait-die and shared locks for
-// read-only participants are not built yet. Bugs lists deliberately broken
+// Conflict selects how a prepare meets a held lock: Wait (the paper's, with
+// deadlock detection), NoWait (Beldi's: abort at once) or WaitDie (older
+// waits, younger aborts; no deadlocks, no probes). Locks are exclusive and
+// whole-instance; shared locks for read-only participants are not built
+// yet. Bugs lists deliberately broken
 // variants (apply at prepare, unlock before commit, commit on a no) that
 // the scenario checks must catch.
 package twopc

@@ -27,6 +27,16 @@ type prepare struct {
 	Coordinator runtime.Address
 	Call        int // the participant's index among the transaction's calls
 	Msg         runtime.Message
+	Stamp       runtime.RequestID // the transaction's age, for wait-die
+}
+
+// older reports whether a transaction stamped a is older than one stamped
+// b: requests are numbered per client, so age is (sequence, client).
+func older(a, b runtime.RequestID) bool {
+	if a.Seq != b.Seq {
+		return a.Seq < b.Seq
+	}
+	return a.Client < b.Client
 }
 
 // decision is a commit or an abort for one transaction.

@@ -18,6 +18,12 @@ const (
 	Wait Conflict = iota
 	// NoWait votes no at once, with the retryable outcome, as Beldi does.
 	NoWait
+	// WaitDie lets an older transaction wait for a younger holder and
+	// makes a younger one die (vote no, retryable): waits only ever go
+	// from old to young, so no deadlock can form and no probes are sent.
+	// Age is the client request's (sequence, client) number, so a retry,
+	// which gets a new number, is younger than its first attempt.
+	WaitDie
 )
 
 func (c Conflict) String() string {
@@ -26,6 +32,8 @@ func (c Conflict) String() string {
 		return "wait"
 	case NoWait:
 		return "no-wait"
+	case WaitDie:
+		return "wait-die"
 	}
 	return fmt.Sprintf("conflict(%d)", uint8(c))
 }
@@ -74,6 +82,7 @@ const (
 type lock struct {
 	Txn         TxnID
 	Coordinator runtime.Address
+	Stamp       runtime.RequestID
 	Effects     runtime.Effects
 }
 
@@ -111,11 +120,11 @@ func (p *Participant) run(in *runtime.Instance, e runtime.Envelope) {
 	switch {
 	case p.Bug == BugApplyAtPrepare:
 		in.Apply(fx)
-		p.setLock(in, lock{Txn: pr.Txn, Coordinator: pr.Coordinator})
+		p.setLock(in, lock{Txn: pr.Txn, Coordinator: pr.Coordinator, Stamp: pr.Stamp})
 	case p.Bug == BugUnlockBeforeCommit:
 		in.Apply(fx)
 	default:
-		p.setLock(in, lock{Txn: pr.Txn, Coordinator: pr.Coordinator, Effects: fx})
+		p.setLock(in, lock{Txn: pr.Txn, Coordinator: pr.Coordinator, Stamp: pr.Stamp, Effects: fx})
 	}
 	p.vote(in, e, pr, vote{Call: pr.Call, Yes: true, Reply: reply})
 }
@@ -132,11 +141,13 @@ func (p *Participant) conflict(in *runtime.Instance, e runtime.Envelope) {
 		if err := decode(e.Msg, &pr); err != nil {
 			panic(fmt.Sprintf("twopc: %v: %v", in.Address(), err))
 		}
-		if p.Conflict == NoWait {
+		switch {
+		case p.Conflict == NoWait, p.Conflict == WaitDie && !older(pr.Stamp, holder.Stamp):
 			p.vote(in, e, pr, vote{Call: pr.Call, Reason: ReasonConflict})
 			return
+		case p.Conflict == Wait:
+			p.notifyBlocked(in, e, pr, holder)
 		}
-		p.notifyBlocked(in, e, pr, holder)
 	}
 	q := p.queue(in)
 	q = append(q, e)
@@ -180,20 +191,12 @@ func (p *Participant) notifyBlocked(in *runtime.Instance, e runtime.Envelope, pr
 		Msg: encode(kindBlocked, blocked{Call: pr.Call, Holder: holder.Coordinator})})
 }
 
-// serveQueue runs queued messages in order until one locks the instance.
-// Prepares still queued then wait behind a new holder: their coordinators
-// learn the new edge, or a deadlock through it would go unnoticed.
+// serveQueue runs queued messages in order until one locks the instance;
+// the prepares still queued are then re-judged against the new holder.
 func (p *Participant) serveQueue(in *runtime.Instance) {
 	for {
 		if l, locked := p.lookupLock(in); locked {
-			if p.Conflict == Wait {
-				for _, e := range p.queue(in) {
-					var pr prepare
-					if e.Msg.Kind == kindPrepare && decode(e.Msg, &pr) == nil {
-						p.notifyBlocked(in, e, pr, l)
-					}
-				}
-			}
+			p.requeue(in, l)
 			return
 		}
 		q := p.queue(in)
@@ -202,6 +205,33 @@ func (p *Participant) serveQueue(in *runtime.Instance) {
 		}
 		p.setQueue(in, q[1:])
 		p.run(in, q[0])
+	}
+}
+
+// requeue re-judges the prepares still queued once the lock has a new
+// holder: under Wait their coordinators learn the new waits-for edge (or a
+// deadlock through it would go unnoticed); under WaitDie a prepare younger
+// than the new holder may no longer wait, and dies.
+func (p *Participant) requeue(in *runtime.Instance, holder lock) {
+	q := p.queue(in)
+	kept := q[:0:0]
+	for _, e := range q {
+		var pr prepare
+		if e.Msg.Kind != kindPrepare || decode(e.Msg, &pr) != nil {
+			kept = append(kept, e)
+			continue
+		}
+		switch {
+		case p.Conflict == WaitDie && !older(pr.Stamp, holder.Stamp):
+			p.vote(in, e, pr, vote{Call: pr.Call, Reason: ReasonConflict})
+			continue
+		case p.Conflict == Wait:
+			p.notifyBlocked(in, e, pr, holder)
+		}
+		kept = append(kept, e)
+	}
+	if len(kept) != len(q) {
+		p.setQueue(in, kept)
 	}
 }
 
