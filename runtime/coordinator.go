@@ -179,8 +179,15 @@ func (c *Coordinator) readSources(i int) {
 		return
 	}
 	c.store(StoreRequest{Kind: StoreGet, Key: completionKey(c.retained[i].id)}, func(r StoreResult) {
-		if r.Err != nil || !r.Found {
+		if r.Err != nil {
 			c.retry(func() { c.readSources(i) })
+			return
+		}
+		if !r.Found {
+			// Collected since the listing, by a previous incarnation's
+			// late delete: it was not the newest, so it is not needed.
+			c.retained = append(c.retained[:i], c.retained[i+1:]...)
+			c.readSources(i)
 			return
 		}
 		g, _ := binary.Uvarint(r.Value)
