@@ -33,6 +33,7 @@ type Result struct {
 	StoreBytes  int                      `json:"store_bytes"`
 	Stats       runtime.Stats            `json:"stats"`
 	Checkpoints runtime.CoordinatorStats `json:"checkpoints"`
+	Config      Config                   `json:"-"`
 	Outcome     Outcome                  `json:"-"`
 	Schedule    faults.Schedule          `json:"-"`
 }
@@ -71,7 +72,7 @@ func run(cfg Config, trace func(sim.TraceEvent)) (Result, error) {
 		Scenario: cfg.Scenario, Seed: cfg.Seed, Workers: cfg.Workers, Clients: cfg.Clients, Ops: cfg.Ops,
 		Bug: string(cfg.Bug), Events: s.Events(), SimTime: s.Now(), TraceHash: s.Hash(),
 		Hash: s.Hash().String(), Outcome: outcome, Schedule: job.Faults(), Faults: len(job.Faults()),
-		Stats: job.Stats(s.Process), Checkpoints: job.Checkpoints(),
+		Stats: job.Stats(s.Process), Checkpoints: job.Checkpoints(), Config: cfg,
 	}
 	res.StoreKeys, res.StoreBytes = s.Store().Size()
 	// After a broken invariant the state is half-updated and the checks
@@ -152,15 +153,16 @@ func (r Result) Line() string {
 		r.Events, r.SimTime, r.Hash)
 }
 
-// Describe renders the result over several lines, violations sorted, as
-// `flowtx replay` prints it.
+// Describe renders the result over several lines, as `flowtx replay`
+// prints it: the config, the fault schedule, the outcome line and every
+// violation, sorted.
 func (r Result) Describe() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "scenario: %s seed=%d workers=%d clients=%d ops=%d", r.Scenario, r.Seed, r.Workers, r.Clients, r.Ops)
-	if r.Bug != "" {
-		fmt.Fprintf(&b, " bug=%s", r.Bug)
+	fmt.Fprintf(&b, "config: %v\n", r.Config)
+	for _, e := range r.Schedule {
+		fmt.Fprintf(&b, "fault: %v\n", e)
 	}
-	fmt.Fprintf(&b, "\n%s\n", r.Line())
+	fmt.Fprintf(&b, "%s\n", r.Line())
 	v := append([]string(nil), r.Violations...)
 	sort.Strings(v)
 	for _, line := range v {

@@ -220,3 +220,22 @@ func orDefault[T comparable](v, d T) T {
 	}
 	return v
 }
+
+// String renders every parameter of a resolved config on one line, as runs
+// print it before they start.
+func (c Config) String() string {
+	interval := "off"
+	if c.CheckpointInterval > 0 {
+		interval = c.CheckpointInterval.String()
+	}
+	s := fmt.Sprintf("scenario=%s seed=%d workers=%d clients=%d ops=%d keys=%d faults=%s fault-span=%v checkpoint-interval=%s strategy=%v invocation-cost=%dus time-limit=%v",
+		c.Scenario, c.Seed, c.Workers, c.Clients, c.Ops, c.Keys, c.Faults, c.FaultSpan, interval, c.Strategy, c.InvocationCost, c.TimeLimit)
+	if c.Protocol != "" {
+		s += fmt.Sprintf(" protocol=%s transfer-share=%d%% zipf=%g initial-balance=%d amount-max=%d conflict=%v saga-mode=%v",
+			c.Protocol, c.TransferShare, c.Zipf, c.InitialBalance, c.AmountMax, c.Conflict, c.SagaMode)
+	}
+	if c.Bug != "" {
+		s += " bug=" + string(c.Bug)
+	}
+	return s
+}

@@ -45,7 +45,7 @@ func (f *scenarioFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.ops, "ops", 0, "operations per client (0: the scenario's default)")
 	fs.IntVar(&f.keys, "keys", 0, "keys (accounts, records) the workload spreads over (0: the scenario's default)")
 	fs.StringVar(&f.faults, "faults", scenarios.FaultsCrash, "fault model: crash (workers and the coordinator crash and restart, the checkpoint store fails for a while), or none")
-	fs.DurationVar(&f.interval, "checkpoint-interval", 10*time.Millisecond, "virtual time between checkpoints; 0 turns checkpoints and transactional egress off")
+	fs.DurationVar(&f.interval, "checkpoint-interval", 10*time.Millisecond, "virtual time between checkpoints; 0 turns checkpoints and transactional egress off (and needs --faults none: crashes need checkpoints to recover from)")
 	fs.StringVar(&f.strategy, "checkpoint-strategy", "unaligned", "snapshot algorithm: unaligned (Chandy-Lamport) or aligned (StateFun's barriers)")
 	fs.StringVar(&f.protocol, "protocol", "", "YCSB scenarios: run transfers as 2pc or saga (default: the scenario's)")
 	fs.IntVar(&f.share, "transfer-share", 0, "YCSB scenarios: percent of operations that are transfers (0: the scenario's default)")

@@ -19,11 +19,13 @@ func TestRunCleanCampaignExitsZero(t *testing.T) {
 	code, out, errOut := flowtx("run", "--seeds", "4")
 	require.Equal(t, exitOK, code, errOut)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	require.Len(t, lines, 5)
-	for i, l := range lines[:4] {
+	require.Len(t, lines, 6)
+	require.True(t, strings.HasPrefix(lines[0], "campaign: seeds 1..4 of scenario=bank "), lines[0])
+	require.Contains(t, lines[0], "faults=crash", "the default campaign is a fault campaign")
+	for i, l := range lines[1:5] {
 		require.True(t, strings.HasPrefix(l, "seed="+string(rune('1'+i))+" ok "), "line %d: %s", i, l)
 	}
-	require.True(t, strings.HasPrefix(lines[4], "result: scenario=bank seeds=4 ok=4 violations=0"), lines[4])
+	require.True(t, strings.HasPrefix(lines[5], "result: scenario=bank seeds=4 ok=4 violations=0"), lines[5])
 }
 
 func TestRunBugExitsOneWithReplayCommand(t *testing.T) {

@@ -47,6 +47,9 @@ Ctrl-C stops the campaign and prints the summary of the seeds done.`)
 		fmt.Fprintf(stderr, "flowtx run: %v\n", err)
 		return exitUsage
 	}
+	if !*asJSON {
+		fmt.Fprintf(stdout, "campaign: seeds %d..%d of %v\n", cfg.Seed, cfg.Seed+uint64(*seeds)-1, cfg)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	c := campaign{flags: &sf, base: cfg, seeds: *seeds, parallel: *parallel, json: *asJSON, out: stdout}
