@@ -188,6 +188,7 @@ func (j *Job) Check(process func(sim.NodeID) sim.Process) (Outcome, []string) {
 	}
 	for c, log := range j.logs {
 		o.Histories = append(o.Histories, log.ops)
+		o.Unexpected = append(o.Unexpected, log.unexpected...)
 		violations = append(violations, checkClient(runtime.ClientID(c), log, len(j.requests[c]))...)
 	}
 	return o, append(violations, j.workload.Check(o)...)

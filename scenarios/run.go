@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/flowtx/flowtx/checker"
 	"github.com/flowtx/flowtx/faults"
 	"github.com/flowtx/flowtx/runtime"
 	"github.com/flowtx/flowtx/sim"
@@ -33,6 +34,7 @@ type Result struct {
 	StoreBytes  int                      `json:"store_bytes"`
 	Stats       runtime.Stats            `json:"stats"`
 	Checkpoints runtime.CoordinatorStats `json:"checkpoints"`
+	Verdicts    []checker.Verdict        `json:"verdicts,omitempty"`
 	Config      Config                   `json:"-"`
 	Outcome     Outcome                  `json:"-"`
 	Schedule    faults.Schedule          `json:"-"`
@@ -79,7 +81,20 @@ func run(cfg Config, trace func(sim.TraceEvent)) (Result, error) {
 	// would only add noise; after a liveness failure they say what is
 	// still pending.
 	if len(violations) == 0 || !strings.HasPrefix(violations[0], "invariant:") {
+		settled := len(violations) == 0
 		violations = append(violations, checks...)
+		if h, ok := job.workload.(historian); ok {
+			hist := h.History(outcome)
+			if !settled {
+				hist.Final = nil // no final state to account for
+			}
+			res.Verdicts = checker.Check(hist, checker.Options{})
+			for _, v := range res.Verdicts {
+				if v.Result == checker.Violation {
+					violations = append(violations, v.String())
+				}
+			}
+		}
 	}
 	res.Violations = violations
 	res.OK = len(res.Violations) == 0

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/flowtx/flowtx/checker"
 	"github.com/flowtx/flowtx/protocols/saga"
 	"github.com/flowtx/flowtx/protocols/twopc"
 	"github.com/flowtx/flowtx/runtime"
@@ -33,6 +34,15 @@ type Workload interface {
 type Outcome struct {
 	Histories [][]Op
 	State     map[runtime.Address]map[string][]byte
+	// Unexpected are responses clients got but did not expect: repeats,
+	// or answers to requests they never sent.
+	Unexpected []runtime.Response
+}
+
+// historian is a workload whose runs the checker can judge: it turns an
+// outcome into the checker's History.
+type historian interface {
+	History(o Outcome) checker.History
 }
 
 // Config selects a scenario and sizes a run of it. Zero fields take the

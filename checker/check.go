@@ -1,0 +1,18 @@
+package checker
+
+import "time"
+
+// Options bound the checks.
+type Options struct {
+	// SerializableTimeout bounds porcupine's search; zero takes
+	// serializableTimeoutDefault.
+	SerializableTimeout time.Duration
+}
+
+// Check runs every check on a history and returns their verdicts in a
+// fixed order: exactly-once, liveness, final-state accounting, strict
+// serializability.
+func Check(h History, o Options) []Verdict {
+	serial, _, _ := CheckSerializable(h, o.SerializableTimeout)
+	return []Verdict{CheckExactlyOnce(h), CheckLiveness(h), CheckAccounting(h), serial}
+}

@@ -1,0 +1,218 @@
+package checker
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/anishathalye/porcupine"
+)
+
+// CheckSerializable checks a 2PC history for strict serializability: a
+// total order of the transactions, consistent with real time (an operation
+// that returned before another was called comes first), in which every
+// operation is legal and returns what it returned. Porcupine searches for
+// that order, one partition of keys at a time (operations on keys that no
+// transfer connects cannot constrain each other). The search is bounded by
+// timeout; when it runs out the verdict is Unknown, never a pass.
+func CheckSerializable(h History, timeout time.Duration) (Verdict, porcupine.LinearizationInfo, porcupine.Model) {
+	if timeout <= 0 {
+		timeout = serializableTimeoutDefault
+	}
+	const check = "strict-serializability"
+	model := balanceModel(h.Initial)
+	if !h.Serializable {
+		return ok(check), porcupine.LinearizationInfo{}, model
+	}
+	result, info := porcupine.CheckOperationsVerbose(model, operations(h), timeout)
+	switch result {
+	case porcupine.Ok:
+		return ok(check), info, model
+	case porcupine.Illegal:
+		return violation(check, "no order of the transactions explains what clients saw", witness(h, info)...), info, model
+	}
+	return undecided(check, fmt.Sprintf("search gave up after %v", timeout)), info, model
+}
+
+// serializableTimeoutDefault bounds the search when the caller gives no
+// timeout.
+const serializableTimeoutDefault = 10 * time.Second
+
+// returnNever is the return time of an operation that never returned: it
+// may be ordered after everything ("return at infinity").
+const returnNever = 1 << 62
+
+// operations turns the ops that can matter into porcupine operations:
+// updates touch no balance and retryable operations took no effect.
+func operations(h History) []porcupine.Operation {
+	var out []porcupine.Operation
+	for _, o := range h.Ops {
+		if o.Kind == Update || o.Status == Retryable {
+			continue
+		}
+		ret := o.Return
+		if o.Status == Unknown {
+			ret = returnNever
+		}
+		out = append(out, porcupine.Operation{ClientId: o.Client, Input: o, Call: o.Call, Output: o, Return: ret})
+	}
+	return out
+}
+
+// balances is the model's state: the balances that differ from the
+// initial one. It is never modified in place.
+type balances map[string]int64
+
+func balanceModel(initial int64) porcupine.Model {
+	get := func(b balances, k string) int64 {
+		if v, ok := b[k]; ok {
+			return v
+		}
+		return initial
+	}
+	return porcupine.Model{
+		Partition: partitionByKeys,
+		Init:      func() any { return balances{} },
+		Step: func(state, input, _ any) (bool, any) {
+			b, o := state.(balances), input.(Op)
+			switch o.Kind {
+			case Read:
+				return o.Status == Unknown || len(o.Values) == 1 && o.Values[0] == get(b, o.Keys[0]), b
+			case Transfer:
+				return stepTransfer(b, o, get)
+			}
+			return false, b
+		},
+		Equal: func(a, b any) bool {
+			x, y := a.(balances), b.(balances)
+			for k := range x { // order-independent: a comparison
+				if get(x, k) != get(y, k) {
+					return false
+				}
+			}
+			for k := range y { // order-independent: a comparison
+				if get(x, k) != get(y, k) {
+					return false
+				}
+			}
+			return true
+		},
+		DescribeOperation: func(input, _ any) string { return input.(Op).String() },
+		DescribeState: func(state any) string {
+			b := state.(balances)
+			keys := slices.Sorted(maps.Keys(b))
+			parts := make([]string, len(keys))
+			for i, k := range keys {
+				parts[i] = fmt.Sprintf("%s=%d", k, b[k])
+			}
+			return strings.Join(parts, " ")
+		},
+	}
+}
+
+// stepTransfer applies a transfer to the state if that is what the client
+// saw. A committed transfer needs the funds and must have read the balances
+// it moved to; a failed one is legal only if the funds were short; an
+// unknown one applies when it can (if it did not, porcupine may order it
+// last, where it changes nothing anyone saw).
+func stepTransfer(b balances, o Op, get func(balances, string) int64) (bool, any) {
+	from, to := o.Keys[0], o.Keys[1]
+	enough := get(b, from) >= o.Amount
+	switch o.Status {
+	case Failed:
+		return !enough, b
+	case Unknown:
+		if !enough {
+			return true, b
+		}
+	case Committed:
+		if !enough || len(o.Values) != 2 || o.Values[0] != get(b, from)-o.Amount || o.Values[1] != get(b, to)+o.Amount {
+			return false, b
+		}
+	default:
+		return false, b
+	}
+	next := maps.Clone(b)
+	next[from] = get(b, from) - o.Amount
+	next[to] = get(b, to) + o.Amount
+	return true, next
+}
+
+// partitionByKeys splits a history into groups of operations on keys that
+// transfers connect: union-find over the keys.
+func partitionByKeys(history []porcupine.Operation) [][]porcupine.Operation {
+	parent := map[string]string{}
+	var find func(string) string
+	find = func(k string) string {
+		p, ok := parent[k]
+		if !ok || p == k {
+			parent[k] = k
+			return k
+		}
+		root := find(p)
+		parent[k] = root
+		return root
+	}
+	for _, op := range history {
+		keys := op.Input.(Op).Keys
+		for _, k := range keys[1:] {
+			parent[find(k)] = find(keys[0])
+		}
+	}
+	groups := map[string][]porcupine.Operation{}
+	var roots []string
+	for _, op := range history {
+		r := find(op.Input.(Op).Keys[0])
+		if _, seen := groups[r]; !seen {
+			roots = append(roots, r)
+		}
+		groups[r] = append(groups[r], op)
+	}
+	sort.Strings(roots)
+	out := make([][]porcupine.Operation, len(roots))
+	for i, r := range roots {
+		out[i] = groups[r]
+	}
+	return out
+}
+
+// witness picks, from the partition that failed, the end of the longest
+// order porcupine could build and the first operations it could not place
+// after it: where the history stops making sense. It is bounded to keep
+// reports readable.
+func witness(h History, info porcupine.LinearizationInfo) []Op {
+	const placedMax, unplacedMax = 4, 4
+	parts := partitionByKeys(operations(h))
+	for i, lins := range info.PartialLinearizationsOperations() {
+		if i >= len(parts) {
+			break
+		}
+		var longest []porcupine.Operation
+		for _, lin := range lins {
+			if len(lin) > len(longest) {
+				longest = lin
+			}
+		}
+		if len(longest) == len(parts[i]) {
+			continue // this partition linearized
+		}
+		var out []Op
+		placed := map[string]bool{}
+		for _, o := range longest {
+			placed[o.Input.(Op).ID] = true
+		}
+		for _, o := range longest[max(0, len(longest)-placedMax):] {
+			out = append(out, o.Input.(Op))
+		}
+		for _, o := range parts[i] {
+			if op := o.Input.(Op); !placed[op.ID] && len(out) < placedMax+unplacedMax {
+				out = append(out, op)
+			}
+		}
+		return out
+	}
+	return nil
+}

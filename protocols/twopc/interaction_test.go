@@ -1,0 +1,60 @@
+package twopc_test
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cockroachdb/datadriven"
+	"github.com/flowtx/flowtx/protocols/protocoltest"
+	"github.com/flowtx/flowtx/protocols/twopc"
+	"github.com/flowtx/flowtx/runtime"
+	"github.com/stretchr/testify/require"
+)
+
+// TestInteraction runs the 2PC scenarios in testdata/*.txt on the harness
+// of package protocoltest: every message between instances waits on the
+// host until a command delivers it. Regenerate the golden output with
+//
+//	go test ./protocols/twopc -run TestInteraction -rewrite
+//
+// Commands:
+//
+//	start [conflict=POLICY] [bug=NAME]         build the job (wait, no-wait, wait-die), print placement
+//	submit client=C to=T/ID msg=OP[:N]         a plain request to an account
+//	submit client=C to=T/ID ops=(ID:OP:N, ...) a transaction (2pc/...) or saga (saga/..., saga-seq/...)
+//	deliver to=T/ID [from=T/ID] [kind=K]       deliver the oldest matching message in flight
+//	stabilize                                  deliver everything in flight, oldest first
+//	pending / state / responses                print messages in flight / instance state / responses
+//
+// Accounts start with a balance of 100 and hold no state until written.
+func TestInteraction(t *testing.T) {
+	paths, err := filepath.Glob("testdata/*.txt")
+	require.NoError(t, err)
+	require.NotEmpty(t, paths)
+	for _, path := range paths {
+		t.Run(strings.TrimSuffix(filepath.Base(path), ".txt"), func(t *testing.T) {
+			env := protocoltest.NewEnv(protocoltest.Options{Addresses: ixAddresses})
+			datadriven.RunTest(t, path, env.Run)
+		})
+	}
+}
+
+// TestInteractionApplyAtPrepare is the known-bad run of no_vote_abort.txt:
+// with BugApplyAtPrepare, bob's deposit is applied when bob prepares, and
+// the abort cannot take it back, so the final state differs.
+func TestInteractionApplyAtPrepare(t *testing.T) {
+	const path = "testdata/no_vote_abort.txt"
+	good := protocoltest.Replay(t, path, protocoltest.Options{Addresses: ixAddresses})
+	bad := protocoltest.Replay(t, path, protocoltest.Options{Addresses: ixAddresses, TwoPCBug: twopc.BugApplyAtPrepare})
+	require.NotEqual(t, good, bad)
+	require.NotContains(t, good, "account/b:")
+	require.Contains(t, bad, "account/b: balance=600\n")
+}
+
+// ixAddresses are the instances the 2PC scenarios use; start checks that
+// each is on a worker of its own.
+var ixAddresses = []runtime.Address{
+	{Type: protocoltest.Account, ID: "a"}, {Type: protocoltest.Account, ID: "b"}, {Type: protocoltest.Account, ID: "c"}, {Type: protocoltest.Account, ID: "d"},
+	{Type: protocoltest.TwoPC, ID: "t1"}, {Type: protocoltest.TwoPC, ID: "t2"},
+}

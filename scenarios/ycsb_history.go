@@ -1,0 +1,92 @@
+package scenarios
+
+import (
+	"encoding/json"
+	"strconv"
+
+	"github.com/flowtx/flowtx/checker"
+	"github.com/flowtx/flowtx/protocols/saga"
+	"github.com/flowtx/flowtx/protocols/twopc"
+	"github.com/flowtx/flowtx/runtime"
+)
+
+// History turns a YCSB run into the checker's history: only what clients
+// saw (requests, answers, call and return times), the workload's initial
+// balance and the final balances read at quiescence.
+func (y *ycsb) History(o Outcome) checker.History {
+	h := checker.History{
+		Serializable: y.cfg.Protocol == protocol2PC,
+		Initial:      y.cfg.InitialBalance,
+		Final:        map[string]int64{},
+	}
+	for k := range y.cfg.Keys {
+		key := recordAddress(k).ID
+		h.Keys = append(h.Keys, key)
+		h.Final[key] = y.cfg.InitialBalance
+		if b, ok := o.State[recordAddress(k)][balanceOf.Name]; ok {
+			h.Final[key], _ = runtime.Int64Codec.Decode(b)
+		}
+	}
+	for c, ops := range o.Histories {
+		for _, op := range ops {
+			h.Submitted = append(h.Submitted, op.Request.ID.String())
+			if op.Answered {
+				h.Responses = append(h.Responses, op.Request.ID.String())
+			}
+			h.Ops = append(h.Ops, y.historyOp(c, op))
+		}
+	}
+	for _, r := range o.Unexpected {
+		h.Responses = append(h.Responses, r.Request.String())
+	}
+	return h
+}
+
+func (y *ycsb) historyOp(client int, op Op) checker.Op {
+	h := checker.Op{Client: client, ID: op.Request.ID.String(), Call: int64(op.Call), Return: int64(op.Return), Status: checker.Unknown}
+	msg := op.Request.Msg
+	switch msg.Kind {
+	case opRead:
+		h.Kind, h.Keys = checker.Read, []string{op.Request.To.ID}
+	case opUpdate:
+		h.Kind, h.Keys = checker.Update, []string{op.Request.To.ID}
+	case opTransfer:
+		a, _ := decodeTransfer(msg)
+		h.Kind, h.Keys, h.Amount = checker.Transfer, []string{recordAddress(a.From).ID, recordAddress(a.To).ID}, a.Amount
+	}
+	if !op.Answered {
+		h.Return = 0
+		return h
+	}
+	r := op.Response
+	switch {
+	case r.Failure != "":
+		h.Status = checker.Failed
+	case h.Kind == checker.Transfer:
+		h.Status, h.Values = transferStatus(r.Msg)
+	default:
+		h.Status = checker.Committed
+		if v, err := r.Msg.Int64(); err == nil && h.Kind == checker.Read {
+			h.Values = []int64{v}
+		}
+	}
+	return h
+}
+
+// transferStatus reads a transfer's answer: its status and, when it took
+// effect, the two balances it produced.
+func transferStatus(m runtime.Message) (checker.Status, []int64) {
+	switch m.Kind {
+	case twopc.Committed.String(), saga.Completed.String():
+		var r transferResult
+		if json.Unmarshal(m.Body, &r) != nil || r.From == nil || r.To == nil {
+			return checker.Committed, nil
+		}
+		return checker.Committed, []int64{*r.From, *r.To}
+	case twopc.Retryable.String():
+		return checker.Retryable, nil
+	case twopc.Aborted.String(), saga.Compensated.String():
+		return checker.Failed, nil
+	}
+	return checker.Status("unrecognised answer " + strconv.Quote(m.Kind)), nil
+}
