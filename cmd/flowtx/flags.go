@@ -131,45 +131,27 @@ func checkpointInterval(d time.Duration) sim.Time {
 	return sim.Time(d.Microseconds())
 }
 
-// replayCommand is the command line that reruns one seed exactly.
-func (f *scenarioFlags) replayCommand(cfg scenarios.Config) string {
+// replayCommand is the command line that reruns one seed exactly: every
+// parameter of the resolved config, so that it replays the same run even
+// if defaults change.
+func replayCommand(cfg scenarios.Config) string {
+	interval := time.Duration(0)
+	if cfg.CheckpointInterval > 0 {
+		interval = time.Duration(cfg.CheckpointInterval) * time.Microsecond
+	}
 	s := fmt.Sprintf("flowtx replay --scenario %s --seed %d --workers %d --clients %d --ops %d --keys %d --faults %s --checkpoint-interval %v --checkpoint-strategy %v",
-		cfg.Scenario, cfg.Seed, cfg.Workers, cfg.Clients, cfg.Ops, cfg.Keys, cfg.Faults, f.interval, cfg.Strategy)
-	for _, flag := range f.scenarioSpecific() {
-		s += " " + flag
+		cfg.Scenario, cfg.Seed, cfg.Workers, cfg.Clients, cfg.Ops, cfg.Keys, cfg.Faults, interval, cfg.Strategy)
+	if cfg.Protocol != "" {
+		s += fmt.Sprintf(" --protocol %s --transfer-share %d --initial-balance %d --amount-max %d --conflict %v --saga-mode %v",
+			cfg.Protocol, cfg.TransferShare, cfg.InitialBalance, cfg.AmountMax, cfg.Conflict, cfg.SagaMode)
+		if cfg.Zipf > 0 {
+			s += fmt.Sprintf(" --zipf %g", cfg.Zipf)
+		}
 	}
 	if cfg.Bug != "" {
 		s += " --bug " + string(cfg.Bug)
 	}
 	return s
-}
-
-// scenarioSpecific renders the YCSB flags that differ from their defaults,
-// for the replay command.
-func (f *scenarioFlags) scenarioSpecific() []string {
-	var out []string
-	if f.protocol != "" {
-		out = append(out, "--protocol "+f.protocol)
-	}
-	if f.share != 0 {
-		out = append(out, fmt.Sprintf("--transfer-share %d", f.share))
-	}
-	if f.zipf != 0 {
-		out = append(out, fmt.Sprintf("--zipf %g", f.zipf))
-	}
-	if f.initial != 0 {
-		out = append(out, fmt.Sprintf("--initial-balance %d", f.initial))
-	}
-	if f.amount != 0 {
-		out = append(out, fmt.Sprintf("--amount-max %d", f.amount))
-	}
-	if f.conflict != "wait" {
-		out = append(out, "--conflict "+f.conflict)
-	}
-	if f.sagaMode != "parallel" {
-		out = append(out, "--saga-mode "+f.sagaMode)
-	}
-	return out
 }
 
 // parse parses args into fs. It prints the help to stdout for --help

@@ -27,6 +27,7 @@ func commands() []command {
 	return []command{
 		{"run", "run a campaign of seeds of a scenario in the simulator", cmdRun},
 		{"replay", "run one seed again, bit for bit, and print its trace hash", cmdReplay},
+		{"selftest", "show that every known-bad variant is caught and the clean campaigns pass", cmdSelftest},
 	}
 }
 

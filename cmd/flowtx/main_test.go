@@ -93,3 +93,12 @@ func TestHelpExitsZero(t *testing.T) {
 		require.Contains(t, out, "flowtx", "%v", args)
 	}
 }
+
+func TestSelftestCatchesEveryVariant(t *testing.T) {
+	code, out, errOut := flowtx("selftest", "--seeds", "5")
+	require.Equal(t, exitOK, code, "%s%s", out, errOut)
+	require.Contains(t, out, "selftest passed")
+	require.NotContains(t, out, " NO ")
+	_, list, _ := flowtx("selftest", "--list")
+	require.Equal(t, len(strings.Split(strings.TrimSpace(list), "\n")), strings.Count(out, " yes "), "every listed variant is in the table, caught")
+}

@@ -29,7 +29,7 @@ run, event for event: the trace hash proves it.`)
 	fmt.Fprint(stdout, res.Describe())
 	fmt.Fprintf(stdout, "trace-hash: %s\n", res.Hash)
 	if !res.OK {
-		fmt.Fprintf(stdout, "replay: %s\n", sf.replayCommand(cfg))
+		fmt.Fprintf(stdout, "replay: %s\n", replayCommand(cfg))
 		return exitViolation
 	}
 	return exitOK

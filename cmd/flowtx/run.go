@@ -52,13 +52,12 @@ Ctrl-C stops the campaign and prints the summary of the seeds done.`)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	c := campaign{flags: &sf, base: cfg, seeds: *seeds, parallel: *parallel, json: *asJSON, out: stdout}
+	c := campaign{base: cfg, seeds: *seeds, parallel: *parallel, json: *asJSON, out: stdout}
 	return c.run(ctx)
 }
 
 // campaign runs many seeds in parallel and reports them in seed order.
 type campaign struct {
-	flags    *scenarioFlags
 	base     scenarios.Config
 	seeds    int
 	parallel int
@@ -178,7 +177,7 @@ func (c *campaign) report(r seedResult, sum *summary) {
 			}
 			fmt.Fprintf(c.out, "  violation: %s\n", v)
 		}
-		fmt.Fprintf(c.out, "  replay: %s\n", c.flags.replayCommand(cfg))
+		fmt.Fprintf(c.out, "  replay: %s\n", replayCommand(cfg))
 	}
 }
 

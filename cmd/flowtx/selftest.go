@@ -1,0 +1,187 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	goruntime "runtime"
+	"strings"
+	"sync"
+	"text/tabwriter"
+
+	"github.com/flowtx/flowtx/scenarios"
+)
+
+const selftestSeedsMax = 100_000
+
+func cmdSelftest(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("selftest", `Proves that the checks catch bugs: runs a campaign of every known-bad
+variant (a deliberately broken runtime or protocol) and of the same
+campaigns without the bug, and prints a table: variant, caught, the check
+that caught it, seeds until the first detection, and the replay command.
+Exits 0 only if every variant is caught and every clean campaign passes.`)
+	seeds := fs.Int("seeds", 20, "seeds per campaign (a variant stops at its first detection)")
+	list := fs.Bool("list", false, "print the variants, one per line, name first, and exit")
+	parallel := fs.Int("parallel", goruntime.GOMAXPROCS(0), "campaigns run at once")
+	if done, code := parse(fs, args, stdout, stderr); done {
+		return code
+	}
+	if *list {
+		for _, v := range scenarios.Variants() {
+			fmt.Fprintf(stdout, "%s\t%s (scenario %s)\n", v.Bug, v.About, v.Config.Scenario)
+		}
+		return exitOK
+	}
+	if *seeds < 1 || *seeds > selftestSeedsMax || *parallel < 1 {
+		fmt.Fprintf(stderr, "flowtx selftest: seeds %d, parallel %d: want 1..%d and >= 1\n", *seeds, *parallel, selftestSeedsMax)
+		return exitUsage
+	}
+	variants, clean := runSelftest(*seeds, *parallel)
+	return printSelftest(stdout, variants, clean, *seeds)
+}
+
+// variantResult is how a variant's campaign went.
+type variantResult struct {
+	variant scenarios.Variant
+	caught  bool
+	seed    uint64 // the first seed that caught it
+	seeds   int    // seeds run until then
+	check   string // the kind of the first violation
+	replay  string
+	err     error
+}
+
+// cleanResult is how a campaign without a bug went.
+type cleanResult struct {
+	cfg      scenarios.Config
+	failures int
+	first    string
+	err      error
+}
+
+func runSelftest(seeds, parallel int) ([]variantResult, []cleanResult) {
+	variants := scenarios.Variants()
+	clean := scenarios.CleanCampaigns()
+	vr := make([]variantResult, len(variants))
+	cr := make([]cleanResult, len(clean))
+	jobs := make(chan func(), len(variants)+len(clean))
+	for i, v := range variants {
+		jobs <- func() { vr[i] = huntVariant(v, seeds) }
+	}
+	for i, cfg := range clean {
+		jobs <- func() { cr[i] = runClean(cfg, seeds) }
+	}
+	close(jobs)
+	var wg sync.WaitGroup
+	for range parallel {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for job := range jobs {
+				job()
+			}
+		}()
+	}
+	wg.Wait()
+	return vr, cr
+}
+
+func huntVariant(v scenarios.Variant, seeds int) variantResult {
+	r := variantResult{variant: v}
+	for i := range seeds {
+		cfg := v.Config
+		cfg.Seed = v.Config.Seed + uint64(i) + 1
+		res, err := scenarios.Run(cfg)
+		if err != nil {
+			r.err = err
+			return r
+		}
+		r.seeds = i + 1
+		if !res.OK {
+			r.caught, r.seed = true, cfg.Seed
+			r.check = violationKinds(res.Violations)
+			r.replay = replayCommand(res.Config)
+			return r
+		}
+	}
+	return r
+}
+
+// violationKinds names the kinds of a run's violations, in order, each
+// once: the checks that caught it.
+func violationKinds(violations []string) string {
+	var kinds []string
+	seen := map[string]bool{}
+	for _, v := range violations {
+		kind, _, _ := strings.Cut(v, ":")
+		if !seen[kind] {
+			seen[kind] = true
+			kinds = append(kinds, kind)
+		}
+	}
+	return strings.Join(kinds, "+")
+}
+
+func runClean(cfg scenarios.Config, seeds int) cleanResult {
+	r := cleanResult{cfg: cfg}
+	for i := range seeds {
+		c := cfg
+		c.Seed = cfg.Seed + uint64(i) + 1
+		res, err := scenarios.Run(c)
+		if err != nil {
+			r.err = err
+			return r
+		}
+		if !res.OK {
+			r.failures++
+			if r.first == "" {
+				r.first = replayCommand(res.Config)
+			}
+		}
+	}
+	return r
+}
+
+func printSelftest(w io.Writer, variants []variantResult, clean []cleanResult, seeds int) int {
+	code := exitOK
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "VARIANT\tCAUGHT\tBY\tSEEDS\tREPLAY")
+	for _, r := range variants {
+		switch {
+		case r.err != nil:
+			code = exitViolation
+			fmt.Fprintf(tw, "%s\terror\t%v\t-\t-\n", r.variant.Bug, r.err)
+		case r.caught:
+			fmt.Fprintf(tw, "%s\tyes\t%s\t%d\t%s\n", r.variant.Bug, r.check, r.seeds, r.replay)
+		default:
+			code = exitViolation
+			fmt.Fprintf(tw, "%s\tNO\t-\t%d\t-\n", r.variant.Bug, r.seeds)
+		}
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "CLEAN CAMPAIGN\tSEEDS\tFAILED\tFIRST FAILURE")
+	for _, r := range clean {
+		name := fmt.Sprintf("%s/%v", r.cfg.Scenario, r.cfg.Strategy)
+		switch {
+		case r.err != nil:
+			code = exitViolation
+			fmt.Fprintf(tw, "%s\t-\terror\t%v\n", name, r.err)
+		case r.failures > 0:
+			code = exitViolation
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%s\n", name, seeds, r.failures, r.first)
+		default:
+			fmt.Fprintf(tw, "%s\t%d\t0\t-\n", name, seeds)
+		}
+	}
+	tw.Flush()
+	caught := 0
+	for _, r := range variants {
+		if r.caught {
+			caught++
+		}
+	}
+	fmt.Fprintf(w, "\nresult: %d of %d variants caught, %d clean campaigns, selftest %s\n",
+		caught, len(variants), len(clean), map[bool]string{true: "passed", false: "FAILED"}[code == exitOK])
+	return code
+}

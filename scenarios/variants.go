@@ -1,0 +1,64 @@
+package scenarios
+
+import (
+	"github.com/flowtx/flowtx/protocols/saga"
+	"github.com/flowtx/flowtx/protocols/twopc"
+	"github.com/flowtx/flowtx/runtime"
+)
+
+// Variant is a deliberately broken runtime or protocol and the campaign
+// that must catch it: the self-test runs each one's config over many seeds.
+type Variant struct {
+	Bug    string
+	About  string
+	Config Config // the campaign's config; its seed is the first one
+}
+
+// Variants lists every known-bad variant with its campaign, in the order
+// `flowtx selftest --list` prints them. Runtime variants run crash
+// campaigns on the scenario whose traffic exposes them; protocol variants
+// run transfer campaigns with balances low enough for business aborts.
+func Variants() []Variant {
+	chain := Config{Scenario: "chain", Faults: FaultsCrash}
+	aligned := chain
+	aligned.Strategy = runtime.Aligned
+	transfers2PC := Config{Scenario: "transfer-2pc", Faults: FaultsCrash, Keys: 20, InitialBalance: 3, AmountMax: 3}
+	transfersSaga := transfers2PC
+	transfersSaga.Scenario = "transfer-saga"
+	v := []Variant{
+		{string(runtime.BugKeepFailedEffects), "a failed invocation's effects are applied", Config{Scenario: "bank", Faults: FaultsCrash}},
+		{string(runtime.BugNoChannelRecording), "snapshots leave out messages in flight", chain},
+		{string(runtime.BugEarlyEgress), "responses leave before their checkpoint completes", chain},
+		{string(runtime.BugNoIngressRewind), "recovery does not rewind the ingress", chain},
+		{string(runtime.BugCompleteEarly), "a checkpoint is recorded complete before every snapshot is stored", chain},
+		{string(runtime.BugSnapshotWithoutDelayed), "snapshots leave out delayed messages", chain},
+		{string(runtime.BugNoAlignment), "an aligned worker processes a channel whose marker came early", aligned},
+		{string(twopc.BugApplyAtPrepare), "a participant applies its effects at prepare", transfers2PC},
+		{string(twopc.BugUnlockBeforeCommit), "a participant unlocks when it votes", transfers2PC},
+		{string(twopc.BugCommitOnNo), "the coordinator commits on a no vote", transfers2PC},
+		{string(saga.BugSkipLateCompensation), "a step that succeeds after the saga failed is not compensated", transfersSaga},
+		{string(saga.BugCompensateTwice), "every compensation is sent twice", transfersSaga},
+	}
+	for i := range v {
+		v[i].Config.Bug = runtime.Bug(v[i].Bug)
+	}
+	return v
+}
+
+// CleanCampaigns are the configs of Variants without their bugs: the
+// self-test requires them to pass on the same seeds, so that a variant is
+// caught by its bug and not by a flaky check.
+func CleanCampaigns() []Config {
+	seen := map[string]bool{}
+	var out []Config
+	for _, v := range Variants() {
+		cfg := v.Config
+		cfg.Bug = runtime.NoBug
+		key := cfg.String()
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, cfg)
+		}
+	}
+	return out
+}
