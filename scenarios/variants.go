@@ -23,6 +23,8 @@ func Variants() []Variant {
 	aligned := chain
 	aligned.Strategy = runtime.Aligned
 	transfers2PC := Config{Scenario: "transfer-2pc", Faults: FaultsCrash, Keys: 20, InitialBalance: 3, AmountMax: 3}
+	mix2PC := transfers2PC
+	mix2PC.Scenario = "ycsb"
 	transfersSaga := transfers2PC
 	transfersSaga.Scenario = "transfer-saga"
 	v := []Variant{
@@ -36,6 +38,8 @@ func Variants() []Variant {
 		{string(twopc.BugApplyAtPrepare), "a participant applies its effects at prepare", transfers2PC},
 		{string(twopc.BugUnlockBeforeCommit), "a participant unlocks when it votes", transfers2PC},
 		{string(twopc.BugCommitOnNo), "the coordinator commits on a no vote", transfers2PC},
+		{string(twopc.BugCommitMissingVote), "the coordinator commits with one vote missing", transfers2PC},
+		{string(twopc.BugDirtyRead), "a locked participant serves a read with uncommitted writes", mix2PC},
 		{string(saga.BugSkipLateCompensation), "a step that succeeds after the saga failed is not compensated", transfersSaga},
 		{string(saga.BugCompensateTwice), "every compensation is sent twice", transfersSaga},
 	}

@@ -150,11 +150,15 @@ func (c Coordinator) onVote(ctx runtime.Context, msg runtime.Message) error {
 		return nil
 	}
 	p.Votes[v.Call], p.Replies[v.Call] = 1, v.Reply
+	missing := 0
 	for _, vote := range p.Votes {
 		if vote == 0 {
-			save(ctx, p)
-			return nil
+			missing++
 		}
+	}
+	if missing > 0 && !(c.Bug == BugCommitMissingVote && missing == 1) {
+		save(ctx, p)
+		return nil
 	}
 	c.decide(ctx, p, Outcome{Status: Committed, Replies: p.Replies})
 	return nil

@@ -52,6 +52,13 @@ const (
 	// BugCommitOnNo has the coordinator commit although a participant
 	// voted no.
 	BugCommitOnNo Bug = "2pc-commit-on-no"
+	// BugCommitMissingVote has the coordinator commit when all votes but
+	// one are in.
+	BugCommitMissingVote Bug = "2pc-commit-missing-vote"
+	// BugDirtyRead serves a plain message to a locked instance at once,
+	// against the state the lock holder's kept effects would produce,
+	// instead of queueing it: a read sees uncommitted writes.
+	BugDirtyRead Bug = "2pc-dirty-read"
 )
 
 // Participant is the participant side of 2PC: a runtime.Pipeline that
@@ -136,6 +143,10 @@ func (p *Participant) vote(in *runtime.Instance, e runtime.Envelope, pr prepare,
 // conflict handles a message to a locked instance.
 func (p *Participant) conflict(in *runtime.Instance, e runtime.Envelope) {
 	holder := p.getLock(in)
+	if p.Bug == BugDirtyRead && e.Msg.Kind != kindPrepare {
+		p.dirty(in, e, holder)
+		return
+	}
 	if e.Msg.Kind == kindPrepare {
 		var pr prepare
 		if err := decode(e.Msg, &pr); err != nil {
@@ -152,6 +163,26 @@ func (p *Participant) conflict(in *runtime.Instance, e runtime.Envelope) {
 	q := p.queue(in)
 	q = append(q, e)
 	p.setQueue(in, q)
+}
+
+// dirty is BugDirtyRead: it runs e against the state the holder's kept
+// writes would produce, then puts the committed state back.
+func (p *Participant) dirty(in *runtime.Instance, e runtime.Envelope, holder lock) {
+	saved := map[string][]byte{}
+	for _, m := range holder.Effects.Mutations {
+		if v, ok := in.Get(m.Name); ok {
+			saved[m.Name] = v
+		}
+		in.Set(m.Name, m.Value)
+	}
+	p.next(in, e)
+	for _, m := range holder.Effects.Mutations {
+		if v, ok := saved[m.Name]; ok {
+			in.Set(m.Name, v)
+		} else {
+			in.Delete(m.Name)
+		}
+	}
 }
 
 // ReasonConflict is the no vote of a no-wait participant that found the
@@ -300,4 +331,6 @@ func loadRaw(in *runtime.Instance, name string, v any) bool {
 }
 
 // Bugs lists the known bugs.
-func Bugs() []Bug { return []Bug{BugApplyAtPrepare, BugUnlockBeforeCommit, BugCommitOnNo} }
+func Bugs() []Bug {
+	return []Bug{BugApplyAtPrepare, BugUnlockBeforeCommit, BugCommitOnNo, BugCommitMissingVote, BugDirtyRead}
+}
