@@ -111,6 +111,18 @@ func TestExactlyOncePairs(t *testing.T) {
 	require.Equal(t, Violation, CheckExactlyOnce(h).Result, "answer to a request never submitted")
 }
 
+func TestExactlyOnceCatchesAnOperationThatTookEffectTwice(t *testing.T) {
+	retry := func(id string, st Status) Op {
+		o := transfer(id, 1, "a", "b", 1, st, 0, 5, 9, 11)
+		o.Logical = "c1.0"
+		return o
+	}
+	require.Equal(t, Ok, CheckExactlyOnce(history(retry("t1", Retryable), retry("t2", Committed))).Result)
+	v := CheckExactlyOnce(history(retry("t1", Committed), retry("t2", Committed)))
+	require.Equal(t, Violation, v.Result)
+	require.Len(t, v.Witness, 2)
+}
+
 func TestLivenessPairs(t *testing.T) {
 	require.Equal(t, Ok, CheckLiveness(history(read("r1", 1, "a", 10, 0, 5))).Result)
 	v := CheckLiveness(history(read("r1", 1, "a", 10, 0, 5), transfer("t1", 2, "a", "b", 1, Unknown, 3, 0)))

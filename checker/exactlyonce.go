@@ -3,10 +3,22 @@ package checker
 import "fmt"
 
 // CheckExactlyOnce checks that every submitted request got exactly one
-// response, and that no response answers a request never submitted.
-// Operations still unanswered are the liveness check's business.
+// response, that no response answers a request never submitted, and that
+// at most one attempt of each client operation took effect (a retry is for
+// an attempt that did not). Operations still unanswered are the liveness
+// check's business.
 func CheckExactlyOnce(h History) Verdict {
 	const check = "exactly-once"
+	effective := map[string]Op{}
+	for _, o := range h.Ops {
+		if o.Logical == "" || o.Kind == Read || o.Status != Committed {
+			continue
+		}
+		if first, twice := effective[o.Logical]; twice {
+			return violation(check, fmt.Sprintf("operation %s took effect twice, as %s and %s", o.Logical, first.ID, o.ID), first, o)
+		}
+		effective[o.Logical] = o
+	}
 	submitted := map[string]bool{}
 	for _, id := range h.Submitted {
 		submitted[id] = true

@@ -35,7 +35,10 @@ const (
 type Op struct {
 	Client int    `json:"client"`
 	ID     string `json:"id"`
-	Kind   Kind   `json:"kind"`
+	// Logical names the client operation this request is an attempt of:
+	// retries of a retryable answer are new requests of the same one.
+	Logical string `json:"logical,omitempty"`
+	Kind    Kind   `json:"kind"`
 	// Keys is the key read or updated, or a transfer's source and
 	// destination.
 	Keys   []string `json:"keys"`

@@ -11,6 +11,9 @@ import (
 // response (if one came) and the call and return times. It is the unit of a
 // run's history.
 type Op struct {
+	// Index is the client operation this request is an attempt of: its
+	// position among the client's drawn operations (retries share it).
+	Index    int
 	Request  runtime.Request
 	Response runtime.Response
 	Answered bool
@@ -110,7 +113,7 @@ func (c *client) submit(r runtime.Request) {
 	if r.To.ID == "" {
 		r.To.ID = r.ID.String()
 	}
-	c.log.ops = append(c.log.ops, Op{Request: r, Call: c.env.Now()})
+	c.log.ops = append(c.log.ops, Op{Index: c.next, Request: r, Call: c.env.Now()})
 	c.waiting = r.ID
 	w := c.owner(r.To)
 	c.env.Append(ingressLog(w), r)

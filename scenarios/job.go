@@ -138,13 +138,26 @@ func (j *Job) newClient(c runtime.ClientID) *client {
 		ops:       ops,
 		log:       j.logs[c],
 		onDone:    func() { j.finished.Add(1) },
-		retryable: j.workload.Retryable,
+		retryable: j.retryable,
 		owner:     j.placement().Owner,
 	}
 }
 
 func (j *Job) placement() runtime.Placement {
 	return runtime.Placement{KeyGroups: runtime.KeyGroupsDefault, Workers: j.cfg.Workers}
+}
+
+// BugClientRetryCommitted makes clients resubmit a transaction that
+// committed, under a new request id, as if it had been retryable.
+const BugClientRetryCommitted runtime.Bug = "client-retry-committed"
+
+// retryable decides whether a client resubmits: the workload's rule, or,
+// under BugClientRetryCommitted, any answer that took effect.
+func (j *Job) retryable(r runtime.Response) bool {
+	if j.cfg.Bug == BugClientRetryCommitted && tookEffect(r.Msg.Kind) {
+		return true
+	}
+	return j.workload.Retryable(r)
 }
 
 // Done reports whether every client has had all its requests answered. It

@@ -208,7 +208,7 @@ func knownBug(b runtime.Bug) bool {
 }
 
 // Bugs lists every deliberately broken variant a run can select: the
-// runtime's, then 2PC's, then the saga's.
+// runtime's, then 2PC's, then the saga's, then the clients'.
 func Bugs() []string {
 	var names []string
 	for _, b := range runtime.Bugs() {
@@ -220,7 +220,7 @@ func Bugs() []string {
 	for _, b := range saga.Bugs() {
 		names = append(names, string(b))
 	}
-	return names
+	return append(names, string(BugClientRetryCommitted))
 }
 
 func orDefault[T comparable](v, d T) T {

@@ -43,6 +43,7 @@ func Variants() []Variant {
 		{string(saga.BugSkipLateCompensation), "a step that succeeds after the saga failed is not compensated", transfersSaga},
 		{string(saga.BugCompensateTwice), "every compensation is sent twice", transfersSaga},
 	}
+	v = append(v, Variant{string(BugClientRetryCommitted), "a client resubmits a committed transfer under a new id", transfers2PC})
 	for i := range v {
 		v[i].Config.Bug = runtime.Bug(v[i].Bug)
 	}

@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
 
 	"github.com/flowtx/flowtx/checker"
@@ -43,7 +44,8 @@ func (y *ycsb) History(o Outcome) checker.History {
 }
 
 func (y *ycsb) historyOp(client int, op Op) checker.Op {
-	h := checker.Op{Client: client, ID: op.Request.ID.String(), Call: int64(op.Call), Return: int64(op.Return), Status: checker.Unknown}
+	h := checker.Op{Client: client, ID: op.Request.ID.String(), Logical: fmt.Sprintf("c%d.%d", client, op.Index),
+		Call: int64(op.Call), Return: int64(op.Return), Status: checker.Unknown}
 	msg := op.Request.Msg
 	switch msg.Kind {
 	case opRead:
