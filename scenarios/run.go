@@ -35,6 +35,7 @@ type Result struct {
 	Stats       runtime.Stats            `json:"stats"`
 	Checkpoints runtime.CoordinatorStats `json:"checkpoints"`
 	Verdicts    []checker.Verdict        `json:"verdicts,omitempty"`
+	History     *checker.History         `json:"-"`
 	Config      Config                   `json:"-"`
 	Outcome     Outcome                  `json:"-"`
 	Schedule    faults.Schedule          `json:"-"`
@@ -88,6 +89,7 @@ func run(cfg Config, trace func(sim.TraceEvent)) (Result, error) {
 			if !settled {
 				hist.Final = nil // no final state to account for
 			}
+			res.History = &hist
 			res.Verdicts = checker.Check(hist, checker.Options{})
 			for _, v := range res.Verdicts {
 				if v.Result == checker.Violation {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
@@ -13,6 +14,8 @@ func cmdReplay(args []string, stdout, stderr io.Writer) int {
 violations and its trace hash. The same seed, flags and code give the same
 run, event for event: the trace hash proves it.`)
 	sf.register(fs)
+	historyPath := fs.String("history", "", "write the run's history (what clients observed) to this file, one JSON operation per line")
+	htmlPath := fs.String("visualize", "", "write porcupine's HTML visualization of the serializability check to this file")
 	if done, code := parse(fs, args, stdout, stderr); done {
 		return code
 	}
@@ -27,7 +30,17 @@ run, event for event: the trace hash proves it.`)
 		return exitUsage
 	}
 	fmt.Fprint(stdout, res.Describe())
+	for _, v := range res.Verdicts {
+		fmt.Fprintf(stdout, "verdict: %v\n", v)
+	}
 	fmt.Fprintf(stdout, "trace-hash: %s\n", res.Hash)
+	if err := writeArtifacts(res, *historyPath, *htmlPath); err != nil {
+		fmt.Fprintf(stderr, "flowtx replay: %v\n", err)
+		if errors.Is(err, errNoHistory) {
+			return exitUsage
+		}
+		return exitViolation
+	}
 	if !res.OK {
 		fmt.Fprintf(stdout, "replay: %s\n", replayCommand(cfg))
 		return exitViolation
