@@ -170,7 +170,7 @@ func TestSerializableAgreesWithBruteForce(t *testing.T) {
 // respects real time, with the same step rules.
 func bruteForceSerializable(h History) bool {
 	ops := operations(h)
-	model := balanceModel(h.Initial)
+	model := balanceModel(h)
 	used := make([]bool, len(ops))
 	var try func(state any, placed int) bool
 	try = func(state any, placed int) bool {

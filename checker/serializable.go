@@ -2,8 +2,6 @@ package checker
 
 import (
 	"fmt"
-	"maps"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -23,7 +21,7 @@ func CheckSerializable(h History, timeout time.Duration) (Verdict, porcupine.Lin
 		timeout = serializableTimeoutDefault
 	}
 	const check = "strict-serializability"
-	model := balanceModel(h.Initial)
+	model := balanceModel(h)
 	if !h.Serializable {
 		return ok(check), porcupine.LinearizationInfo{}, model
 	}
@@ -62,52 +60,115 @@ func operations(h History) []porcupine.Operation {
 	return out
 }
 
-// balances is the model's state: the balances that differ from the
-// initial one. It is never modified in place.
-type balances map[string]int64
+// balances is the model's state: every key's balance, in pages of
+// pageSize, copied on write. A step changes two keys, so it copies two
+// pages and the page table instead of the whole state: with thousands of
+// keys in one partition that is the difference between checking in
+// milliseconds and giving up. States are never modified in place.
+type balances struct {
+	pages []*page
+}
 
-func balanceModel(initial int64) porcupine.Model {
-	get := func(b balances, k string) int64 {
-		if v, ok := b[k]; ok {
-			return v
+const pageSize = 128
+
+type page [pageSize]int64
+
+// keySpace numbers a history's keys, for the pages.
+type keySpace struct {
+	index   map[string]int
+	initial int64
+}
+
+func newKeySpace(h History) *keySpace {
+	ks := &keySpace{index: map[string]int{}, initial: h.Initial}
+	add := func(k string) {
+		if _, ok := ks.index[k]; !ok {
+			ks.index[k] = len(ks.index)
 		}
-		return initial
+	}
+	for _, k := range h.Keys {
+		add(k)
+	}
+	for _, o := range h.Ops {
+		for _, k := range o.Keys {
+			add(k)
+		}
+	}
+	return ks
+}
+
+func (ks *keySpace) initialState() balances {
+	p := new(page)
+	for i := range p {
+		p[i] = ks.initial
+	}
+	pages := make([]*page, (len(ks.index)+pageSize-1)/pageSize)
+	for i := range pages {
+		pages[i] = p // shared until written
+	}
+	return balances{pages: pages}
+}
+
+func (ks *keySpace) get(b balances, k string) int64 {
+	i := ks.index[k]
+	return b.pages[i/pageSize][i%pageSize]
+}
+
+// with returns b with keys set to values, copying only what changes.
+func (ks *keySpace) with(b balances, keys []string, values []int64) balances {
+	next := balances{pages: append([]*page(nil), b.pages...)}
+	copied := map[int]bool{}
+	for j, k := range keys {
+		i := ks.index[k]
+		if !copied[i/pageSize] {
+			p := *next.pages[i/pageSize]
+			next.pages[i/pageSize] = &p
+			copied[i/pageSize] = true
+		}
+		next.pages[i/pageSize][i%pageSize] = values[j]
+	}
+	return next
+}
+
+func (ks *keySpace) equal(a, b balances) bool {
+	for i := range a.pages {
+		if a.pages[i] != b.pages[i] && *a.pages[i] != *b.pages[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func balanceModel(h History) porcupine.Model {
+	ks := newKeySpace(h)
+	names := make([]string, len(ks.index))
+	for k, i := range ks.index { // order-independent: fills a slice by index
+		names[i] = k
 	}
 	return porcupine.Model{
 		Partition: partitionByKeys,
-		Init:      func() any { return balances{} },
+		Init:      func() any { return ks.initialState() },
 		Step: func(state, input, _ any) (bool, any) {
 			b, o := state.(balances), input.(Op)
 			switch o.Kind {
 			case Read:
-				return o.Status == Unknown || len(o.Values) == 1 && o.Values[0] == get(b, o.Keys[0]), b
+				return o.Status == Unknown || len(o.Values) == 1 && o.Values[0] == ks.get(b, o.Keys[0]), b
 			case Transfer:
-				return stepTransfer(b, o, get)
+				return stepTransfer(ks, b, o)
 			}
 			return false, b
 		},
-		Equal: func(a, b any) bool {
-			x, y := a.(balances), b.(balances)
-			for k := range x { // order-independent: a comparison
-				if get(x, k) != get(y, k) {
-					return false
-				}
-			}
-			for k := range y { // order-independent: a comparison
-				if get(x, k) != get(y, k) {
-					return false
-				}
-			}
-			return true
-		},
+		Equal:             func(a, b any) bool { return ks.equal(a.(balances), b.(balances)) },
 		DescribeOperation: func(input, _ any) string { return input.(Op).String() },
 		DescribeState: func(state any) string {
 			b := state.(balances)
-			keys := slices.Sorted(maps.Keys(b))
-			parts := make([]string, len(keys))
-			for i, k := range keys {
-				parts[i] = fmt.Sprintf("%s=%d", k, b[k])
+			var parts []string
+			for i, k := range names {
+				if v := b.pages[i/pageSize][i%pageSize]; v != ks.initial {
+					parts = append(parts, fmt.Sprintf("%s=%d", k, v))
+				}
 			}
+			sort.Strings(parts)
 			return strings.Join(parts, " ")
 		},
 	}
@@ -118,9 +179,9 @@ func balanceModel(initial int64) porcupine.Model {
 // it moved to; a failed one is legal only if the funds were short; an
 // unknown one applies when it can (if it did not, porcupine may order it
 // last, where it changes nothing anyone saw).
-func stepTransfer(b balances, o Op, get func(balances, string) int64) (bool, any) {
-	from, to := o.Keys[0], o.Keys[1]
-	enough := get(b, from) >= o.Amount
+func stepTransfer(ks *keySpace, b balances, o Op) (bool, any) {
+	from, to := ks.get(b, o.Keys[0]), ks.get(b, o.Keys[1])
+	enough := from >= o.Amount
 	switch o.Status {
 	case Failed:
 		return !enough, b
@@ -129,16 +190,13 @@ func stepTransfer(b balances, o Op, get func(balances, string) int64) (bool, any
 			return true, b
 		}
 	case Committed:
-		if !enough || len(o.Values) != 2 || o.Values[0] != get(b, from)-o.Amount || o.Values[1] != get(b, to)+o.Amount {
+		if !enough || len(o.Values) != 2 || o.Values[0] != from-o.Amount || o.Values[1] != to+o.Amount {
 			return false, b
 		}
 	default:
 		return false, b
 	}
-	next := maps.Clone(b)
-	next[from] = get(b, from) - o.Amount
-	next[to] = get(b, to) + o.Amount
-	return true, next
+	return true, ks.with(b, o.Keys, []int64{from - o.Amount, to + o.Amount})
 }
 
 // partitionByKeys splits a history into groups of operations on keys that
