@@ -23,7 +23,9 @@ func CheckSerializable(h History, timeout time.Duration) (Verdict, porcupine.Lin
 	const check = "strict-serializability"
 	model := balanceModel(h)
 	if !h.Serializable {
-		return ok(check), porcupine.LinearizationInfo{}, model
+		v := ok(check)
+		v.Detail = "not promised by this protocol, not checked"
+		return v, porcupine.LinearizationInfo{}, model
 	}
 	result, info := porcupine.CheckOperationsVerbose(model, operations(h), timeout)
 	switch result {

@@ -91,8 +91,10 @@ func run(cfg Config, trace func(sim.TraceEvent)) (Result, error) {
 			}
 			res.History = &hist
 			res.Verdicts = checker.Check(hist, checker.Options{})
+			// An unknown verdict is never a pass: the seed fails, saying
+			// which check could not decide and why.
 			for _, v := range res.Verdicts {
-				if v.Result == checker.Violation {
+				if v.Result != checker.Ok {
 					violations = append(violations, v.String())
 				}
 			}

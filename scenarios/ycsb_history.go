@@ -44,7 +44,7 @@ func (y *ycsb) History(o Outcome) checker.History {
 }
 
 func (y *ycsb) historyOp(client int, op Op) checker.Op {
-	h := checker.Op{Client: client, ID: op.Request.ID.String(), Logical: fmt.Sprintf("c%d.%d", client, op.Index),
+	h := checker.Op{Client: client, ID: op.Request.ID.String(), Logical: fmt.Sprintf("c%d.op%d", client, op.Index+1),
 		Call: int64(op.Call), Return: int64(op.Return), Status: checker.Unknown}
 	msg := op.Request.Msg
 	switch msg.Kind {

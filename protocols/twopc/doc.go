@@ -76,7 +76,7 @@
 // deadlock detection), NoWait (Beldi's: abort at once) or WaitDie (older
 // waits, younger aborts; no deadlocks, no probes). Locks are exclusive and
 // whole-instance; shared locks for read-only participants are not built
-// yet. Bugs lists deliberately broken
-// variants (apply at prepare, unlock before commit, commit on a no) that
-// the scenario checks must catch.
+// yet. Bugs lists deliberately broken variants (apply at prepare, unlock
+// before commit, commit on a no, commit with a vote missing, dirty read)
+// that the scenario checks and `flowtx selftest` must catch.
 package twopc
