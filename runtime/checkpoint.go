@@ -71,6 +71,9 @@ type Control struct {
 	// Source is, in a Restore, the generation whose snapshots make up
 	// Checkpoint.
 	Source Generation
+	// Root is, in an Acked, the full snapshot the acknowledged one's chain
+	// starts from: the store must keep every snapshot from there on.
+	Root CheckpointID
 }
 
 // ControlKind says what a Control message means.
@@ -114,7 +117,8 @@ func (k ControlKind) String() string {
 
 // Fingerprint digests the control message for the simulator's trace hash.
 func (c Control) Fingerprint() uint64 {
-	return uint64(digest(0).addUint(uint64(c.Kind)).addUint(uint64(c.Gen)).addUint(uint64(c.Checkpoint)).addUint(uint64(c.Source)))
+	return uint64(digest(0).addUint(uint64(c.Kind)).addUint(uint64(c.Gen)).addUint(uint64(c.Checkpoint)).
+		addUint(uint64(c.Source)).addUint(uint64(c.Root)))
 }
 
 func (c Control) String() string {

@@ -77,14 +77,16 @@ type Coordinator struct {
 }
 
 type completed struct {
-	id  CheckpointID
-	gen Generation
+	id   CheckpointID
+	gen  Generation
+	root CheckpointID // the oldest full snapshot its workers' chains start from
 }
 
 type checkpointInFlight struct {
 	id         CheckpointID
 	acked      []bool
 	acks       int
+	root       CheckpointID
 	completing bool
 }
 
@@ -190,8 +192,9 @@ func (c *Coordinator) readSources(i int) {
 			c.readSources(i)
 			return
 		}
-		g, _ := binary.Uvarint(r.Value)
-		c.retained[i].gen = Generation(g)
+		g, n := binary.Uvarint(r.Value)
+		root, _ := binary.Varint(r.Value[max(n, 0):])
+		c.retained[i].gen, c.retained[i].root = Generation(g), CheckpointID(root)
 		c.readSources(i + 1)
 	})
 }

@@ -7,7 +7,7 @@ import "encoding/binary"
 func (c *Coordinator) startCheckpoint() {
 	c.seq++
 	id := checkpointID(c.gen, c.seq)
-	c.inflight = &checkpointInFlight{id: id, acked: make([]bool, c.cfg.Workers)}
+	c.inflight = &checkpointInFlight{id: id, acked: make([]bool, c.cfg.Workers), root: id}
 	for w := range c.cfg.Workers {
 		c.host.Tell(WorkerID(w), Control{Kind: Snapshot, Gen: c.gen, Checkpoint: id})
 	}
@@ -29,6 +29,7 @@ func (c *Coordinator) onAck(w WorkerID, m Control) {
 	if !in.acked[w] {
 		in.acked[w] = true
 		in.acks++
+		in.root = min(in.root, m.Root)
 	}
 	if in.acks == c.cfg.Workers {
 		c.complete(in)
@@ -40,7 +41,7 @@ func (c *Coordinator) onAck(w WorkerID, m Control) {
 func (c *Coordinator) complete(in *checkpointInFlight) {
 	in.completing = true
 	gen := c.gen
-	value := binary.AppendUvarint(nil, uint64(gen))
+	value := binary.AppendVarint(binary.AppendUvarint(nil, uint64(gen)), int64(in.root))
 	c.store(StoreRequest{Kind: StorePut, Key: completionKey(in.id), Value: value}, func(r StoreResult) {
 		if gen != c.gen || c.inflight != in {
 			return // a recovery overtook it; the record, if written, is still a complete checkpoint
@@ -50,7 +51,7 @@ func (c *Coordinator) complete(in *checkpointInFlight) {
 			return
 		}
 		c.latest, c.latestGen = in.id, gen
-		c.retained = append(c.retained, completed{id: in.id, gen: gen})
+		c.retained = append(c.retained, completed{id: in.id, gen: gen, root: in.root})
 		c.inflight = nil
 		c.stats.Completed++
 		for w := range c.cfg.Workers {
@@ -68,24 +69,23 @@ func (c *Coordinator) abort() {
 }
 
 // collectGarbage keeps the newest Retain completed checkpoints and deletes
-// the rest: older completion records, and every snapshot key of a
-// checkpoint older than the newest that is not retained (older complete
-// ones and aborted ones alike). Snapshots newer than the newest complete
-// checkpoint may belong to one in flight and stay.
+// the rest: older completion records, and every snapshot older than the
+// oldest full snapshot a retained checkpoint's chains start from (older
+// complete ones and aborted ones alike). Snapshots newer than that stay,
+// whether a retained chain needs them or a checkpoint in flight will.
 func (c *Coordinator) collectGarbage() {
 	for len(c.retained) > c.cfg.Retain {
 		old := c.retained[0]
 		c.retained = c.retained[1:]
 		c.store(StoreRequest{Kind: StoreDelete, Key: completionKey(old.id)}, func(StoreResult) {})
 	}
-	keep := map[CheckpointID]bool{}
+	keepFrom := c.latest
 	for _, r := range c.retained {
-		keep[r.id] = true
+		keepFrom = min(keepFrom, r.root)
 	}
-	latest := c.latest
 	c.store(StoreRequest{Kind: StoreList, Key: snapshotPrefix}, func(r StoreResult) {
 		for _, k := range r.Keys {
-			if id, ok := checkpointOfKey(k, snapshotPrefix); ok && id < latest && !keep[id] {
+			if id, ok := checkpointOfKey(k, snapshotPrefix); ok && id < keepFrom {
 				c.store(StoreRequest{Kind: StoreDelete, Key: k}, func(StoreResult) {})
 			}
 		}

@@ -414,19 +414,30 @@ func ixKey(key string) string {
 	return key
 }
 
-// ixValue renders a stored value: a snapshot as a one-line summary, a
-// generation (the coordinator's, or a completion record's source) as gN.
+// ixValue renders a stored value: a snapshot (full, or a delta of its base)
+// as a one-line summary, the coordinator's generation as gN, a completion
+// record as its source generation and the oldest full snapshot its chains
+// start from.
 func ixValue(key string, v []byte) string {
 	if strings.HasPrefix(key, snapshotPrefix) {
 		s, err := DecodeSnapshot(v)
 		if err != nil {
 			return err.Error()
 		}
-		return fmt.Sprintf("snapshot (%d instances, %d queued, %d in flight, %d delayed, %d egress batches)",
-			len(s.Instances), len(s.RunQueue), ixChannelMessages(s), len(s.Delayed), len(s.Egress))
+		kind := "snapshot"
+		if !s.Base.IsZero() {
+			kind = fmt.Sprintf("delta of %v/g%d, %d removed,", s.Base.Checkpoint, s.Base.Gen, len(s.Deleted))
+		}
+		return fmt.Sprintf("%s (%d instances, %d queued, %d in flight, %d delayed, %d egress batches)",
+			kind, len(s.Instances), len(s.RunQueue), ixChannelMessages(s), len(s.Delayed), len(s.Egress))
 	}
 	if g, n := binary.Uvarint(v); n > 0 && n == len(v) {
 		return fmt.Sprintf("g%d", g)
+	}
+	if g, n := binary.Uvarint(v); n > 0 {
+		if root, m := binary.Varint(v[n:]); m > 0 && n+m == len(v) {
+			return fmt.Sprintf("g%d, chains from %v", g, CheckpointID(root))
+		}
 	}
 	return fmt.Sprintf("%q", v)
 }

@@ -34,10 +34,16 @@ func (in *Instance) Get(name string) ([]byte, bool) {
 }
 
 // Set writes a value of the instance's state at once.
-func (in *Instance) Set(name string, value []byte) { in.inst.state[name] = value }
+func (in *Instance) Set(name string, value []byte) {
+	in.inst.state[name] = value
+	in.w.chain.touch(in.addr)
+}
 
 // Delete removes a value of the instance's state at once.
-func (in *Instance) Delete(name string) { delete(in.inst.state, name) }
+func (in *Instance) Delete(name string) {
+	delete(in.inst.state, name)
+	in.w.chain.touch(in.addr)
+}
 
 // Invoke runs the instance's function on e and returns what it did,
 // applying nothing: the effects are the pipeline's to apply, keep or drop.

@@ -15,12 +15,21 @@ type WorkerSnapshot struct {
 	Worker     WorkerID
 	Checkpoint CheckpointID
 	Gen        Generation
-	Ingress    Offset
-	Instances  []InstanceSnapshot // sorted by address
-	RunQueue   []Envelope         // oldest first
-	Delayed    []DelayedSnapshot  // in the order they were set
-	Channels   []ChannelSnapshot  // sorted by sender
-	Egress     []EgressBatch      // unreleased, oldest epoch first
+	// Base is the snapshot this one is a delta of; zero for a full
+	// snapshot. A delta holds only the instances that changed since its
+	// base (Instances) and those that were removed (Deleted); everything
+	// else (run queue, delayed messages, channels, egress, offset) is
+	// whole in every snapshot.
+	Base      SnapshotRef
+	Root      CheckpointID // the full snapshot this one's chain starts from
+	Depth     int          // deltas between Root and this one
+	Ingress   Offset
+	Instances []InstanceSnapshot // sorted by address
+	Deleted   []Address          // sorted
+	RunQueue  []Envelope         // oldest first
+	Delayed   []DelayedSnapshot  // in the order they were set
+	Channels  []ChannelSnapshot  // sorted by sender
+	Egress    []EgressBatch      // unreleased, oldest epoch first
 }
 
 // InstanceSnapshot is one instance's state, entries sorted by name.
@@ -44,10 +53,20 @@ type ChannelSnapshot struct {
 	Messages []Envelope
 }
 
+// SnapshotRef names a stored snapshot: its checkpoint, and the generation
+// that wrote it (part of its key).
+type SnapshotRef struct {
+	Checkpoint CheckpointID
+	Gen        Generation
+}
+
+// IsZero reports whether r names no snapshot.
+func (r SnapshotRef) IsZero() bool { return r == SnapshotRef{} }
+
 // ErrCorruptSnapshot is returned when stored snapshot bytes do not decode.
 var ErrCorruptSnapshot = errors.New("runtime: corrupt snapshot")
 
-const snapshotVersion = 1
+const snapshotVersion = 2
 
 // Encode renders the snapshot in a compact, deterministic binary form: the
 // same snapshot always gives the same bytes, which the trace hash relies on.
@@ -57,7 +76,15 @@ func (s *WorkerSnapshot) Encode() []byte {
 	e.uint(uint64(s.Worker))
 	e.int(int64(s.Checkpoint))
 	e.uint(uint64(s.Gen))
+	e.int(int64(s.Base.Checkpoint))
+	e.uint(uint64(s.Base.Gen))
+	e.int(int64(s.Root))
+	e.uint(uint64(s.Depth))
 	e.int(int64(s.Ingress))
+	e.uint(uint64(len(s.Deleted)))
+	for _, a := range s.Deleted {
+		e.address(a)
+	}
 	e.uint(uint64(len(s.Instances)))
 	for _, in := range s.Instances {
 		e.address(in.Address)
@@ -99,7 +126,13 @@ func DecodeSnapshot(b []byte) (*WorkerSnapshot, error) {
 		Worker:     WorkerID(d.uint()),
 		Checkpoint: CheckpointID(d.int()),
 		Gen:        Generation(d.uint()),
+		Base:       SnapshotRef{Checkpoint: CheckpointID(d.int()), Gen: Generation(d.uint())},
+		Root:       CheckpointID(d.int()),
+		Depth:      int(d.uint()),
 		Ingress:    Offset(d.int()),
+	}
+	for n := d.count(); n > 0; n-- {
+		s.Deleted = append(s.Deleted, d.address())
 	}
 	for n := d.count(); n > 0; n-- {
 		in := InstanceSnapshot{Address: d.address()}
@@ -129,6 +162,10 @@ func DecodeSnapshot(b []byte) (*WorkerSnapshot, error) {
 		return nil, fmt.Errorf("%w: %d trailing bytes", ErrCorruptSnapshot, len(d.buf))
 	}
 	return s, nil
+}
+
+func sortInstances(in []InstanceSnapshot) {
+	sort.Slice(in, func(i, j int) bool { return in[i].Address.Less(in[j].Address) })
 }
 
 // sortedEntries returns an instance's state as mutations sorted by name.

@@ -177,7 +177,7 @@ func (w *Worker) reset() {
 	w.runq = fifo[Envelope]{}
 	w.delayed = map[uint64]pendingDelay{}
 	w.ingressOffset, w.ingressMore, w.kickPending, w.busy = 0, false, false, false
-	w.checkpointing = checkpointing{writes: map[uint64]CheckpointID{}}
+	w.checkpointing = checkpointing{writes: map[uint64]pendingWrite{}, chain: newChain()}
 	w.egress = egressBuffer{}
 }
 
@@ -399,6 +399,9 @@ func (w *Worker) fail(e Envelope, err error) {
 }
 
 func (w *Worker) apply(a Address, inst *instance, fx *Effects) {
+	if len(fx.Mutations) > 0 {
+		w.chain.touch(a)
+	}
 	for _, m := range fx.Mutations {
 		if m.Deleted {
 			delete(inst.state, m.Name)

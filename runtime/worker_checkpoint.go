@@ -11,12 +11,21 @@ import "sort"
 type checkpointing struct {
 	lastSnapshot CheckpointID // the newest checkpoint this worker took part in
 	snap         *snapshotInProgress
-	writes       map[uint64]CheckpointID // snapshot writes in flight, by token
+	writes       map[uint64]pendingWrite // snapshot writes in flight, by token
 	restore      Control                 // the Restore being loaded
 	loadToken    uint64
 	prevOffset   Offset // the ingress offset before the restore, for BugNoIngressRewind
 	wasRunning   bool
-	align        alignment // Aligned only
+	align        alignment         // Aligned only
+	chain        chain             // incremental snapshots
+	loaded       []*WorkerSnapshot // a restore's chain, newest first
+}
+
+// pendingWrite is a snapshot write in flight: which checkpoint, and the
+// full snapshot its chain starts from.
+type pendingWrite struct {
+	checkpoint CheckpointID
+	root       CheckpointID
 }
 
 type snapshotInProgress struct {
@@ -114,8 +123,22 @@ func (w *Worker) recordChannel(from WorkerID, e Envelope) {
 // the egress.
 func (w *Worker) capture(n CheckpointID) *WorkerSnapshot {
 	s := &WorkerSnapshot{Worker: w.cfg.ID, Checkpoint: n, Gen: w.gen, Ingress: w.ingressOffset}
-	for _, a := range w.Instances() {
-		s.Instances = append(s.Instances, InstanceSnapshot{Address: a, Entries: sortedEntries(w.instances[a].state)})
+	full, base, root, depth, changed := w.chain.plan(n, w.gen)
+	s.Base, s.Root, s.Depth = base, root, depth
+	if full {
+		for _, a := range w.Instances() {
+			s.Instances = append(s.Instances, InstanceSnapshot{Address: a, Entries: sortedEntries(w.instances[a].state)})
+		}
+	} else {
+		for a := range changed { // order-independent: sorted below
+			if inst := w.instances[a]; inst != nil {
+				s.Instances = append(s.Instances, InstanceSnapshot{Address: a, Entries: sortedEntries(inst.state)})
+			} else {
+				s.Deleted = append(s.Deleted, a)
+			}
+		}
+		sortInstances(s.Instances)
+		sort.Slice(s.Deleted, func(i, j int) bool { return s.Deleted[i].Less(s.Deleted[j]) })
 	}
 	w.runq.each(func(e Envelope) { s.RunQueue = append(s.RunQueue, e) })
 	if w.cfg.Bug != BugSnapshotWithoutDelayed {
@@ -144,7 +167,7 @@ func (w *Worker) writeSnapshot() {
 	}
 	value := s.Encode()
 	token := w.token()
-	w.writes[token] = s.Checkpoint
+	w.writes[token] = pendingWrite{checkpoint: s.Checkpoint, root: s.Root}
 	w.stats.Snapshots++
 	w.stats.SnapshotB += int64(len(value))
 	w.host.Store(StoreRequest{Kind: StorePut, Key: snapshotKey(s.Checkpoint, w.gen, w.cfg.ID), Value: value, Token: token})
@@ -178,21 +201,31 @@ func (w *Worker) onRestore(c Control) {
 	w.loadSnapshot()
 }
 
+// loadSnapshot starts (or, after a failed read, restarts) loading the
+// restored checkpoint's chain, newest first.
 func (w *Worker) loadSnapshot() {
+	w.loaded = nil
+	w.loadRef(SnapshotRef{Checkpoint: w.restore.Checkpoint, Gen: w.restore.Source})
+}
+
+func (w *Worker) loadRef(r SnapshotRef) {
+	if len(w.loaded) > SnapshotChainMax {
+		broken("%v: the chain of checkpoint %v is longer than %d", w.cfg.ID, w.restore.Checkpoint, SnapshotChainMax)
+	}
 	w.loadToken = w.token()
-	key := snapshotKey(w.restore.Checkpoint, w.restore.Source, w.cfg.ID)
-	w.host.Store(StoreRequest{Kind: StoreGet, Key: key, Token: w.loadToken})
+	w.host.Store(StoreRequest{Kind: StoreGet, Key: snapshotKey(r.Checkpoint, r.Gen, w.cfg.ID), Token: w.loadToken})
 }
 
 // Stored handles the result of a store operation the worker started.
 func (w *Worker) Stored(r StoreResult) {
-	if n, ok := w.writes[r.Token]; ok {
+	if pw, ok := w.writes[r.Token]; ok {
 		delete(w.writes, r.Token)
-		kind := Acked
 		if r.Err != nil {
-			kind = Failed
+			w.host.Tell(Control{Kind: Failed, Gen: w.gen, Checkpoint: pw.checkpoint})
+			return
 		}
-		w.host.Tell(Control{Kind: kind, Gen: w.gen, Checkpoint: n})
+		w.chain.stored(pw.checkpoint)
+		w.host.Tell(Control{Kind: Acked, Gen: w.gen, Checkpoint: pw.checkpoint, Root: pw.root})
 		return
 	}
 	if w.phase != loading || r.Token != w.loadToken {
@@ -208,7 +241,12 @@ func (w *Worker) Stored(r StoreResult) {
 		if err != nil {
 			broken("%v: snapshot of checkpoint %v: %v", w.cfg.ID, w.restore.Checkpoint, err)
 		}
-		w.finishRestore(s)
+		w.loaded = append(w.loaded, s)
+		if !s.Base.IsZero() {
+			w.loadRef(s.Base)
+			return
+		}
+		w.finishRestore(merge(w.loaded))
 	}
 }
 
@@ -243,6 +281,8 @@ func (w *Worker) finishRestore(s *WorkerSnapshot) {
 	w.egress.closed = s.Egress
 	w.egress.commit(s.Checkpoint, w.host)
 	w.lastSnapshot = s.Checkpoint
+	w.chain.restored(s, w.restore.Source)
+	w.loaded = nil
 	w.phase = running
 	w.stats.Restores++
 	w.host.Tell(Control{Kind: Restored, Gen: w.gen, Checkpoint: s.Checkpoint})

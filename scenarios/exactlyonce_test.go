@@ -164,12 +164,14 @@ func firstLine(s string) string {
 }
 
 // Old checkpoints are garbage-collected: after a long fault-free run the
-// store holds the retained checkpoints (2), at most one in flight, their
-// completion records and the generation: 3W+3 keys. Under crashes, aborted
-// checkpoints newer than the newest complete one linger until the next
-// completes; the store still holds a small fraction of what was written.
+// store holds, per worker, the snapshots of the retained checkpoints' chains
+// (at most SnapshotChainMax+1 of them, from the oldest full one) and one in
+// flight, plus the completion records and the generation. Under crashes,
+// aborted checkpoints linger until a newer full snapshot is retained; the
+// store still holds a small fraction of what was written.
 func TestCheckpointStoreStaysBounded(t *testing.T) {
-	bounds := map[string]int{FaultsNone: 3, FaultsCrash: 6}
+	perWorker := runtime.SnapshotChainMax + 2
+	bounds := map[string]int{FaultsNone: perWorker, FaultsCrash: 2 * perWorker}
 	for _, faults := range []string{FaultsNone, FaultsCrash} {
 		res, err := Run(Config{Scenario: "chain", Seed: 3, Ops: 60, Faults: faults})
 		if err != nil || !res.OK {

@@ -14,7 +14,7 @@ import (
 // simulation is timed; drawing the workload and checking the outcome are
 // not. invocations/run-s counts the whole run, setup and checks included.
 func BenchmarkRuntime(b *testing.B) {
-	cfg := Config{Scenario: "chain", Workers: 4, Clients: 64, Ops: 50, Keys: 10_000}
+	cfg := Config{Scenario: "chain", Workers: 4, Clients: 64, Ops: 50, Keys: 10_000, CheckpointInterval: -1}
 	var invocations, events int64
 	var simulating time.Duration
 	start := time.Now()

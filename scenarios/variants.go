@@ -24,7 +24,7 @@ func Variants() []Variant {
 	aligned.Strategy = runtime.Aligned
 	transfers2PC := Config{Scenario: "transfer-2pc", Faults: FaultsCrash, Keys: 20, InitialBalance: 3, AmountMax: 3}
 	mix2PC := transfers2PC
-	mix2PC.Scenario = "ycsb"
+	mix2PC.Scenario, mix2PC.Keys = "ycsb", 5 // reads must meet locks often
 	transfersSaga := transfers2PC
 	transfersSaga.Scenario = "transfer-saga"
 	v := []Variant{
