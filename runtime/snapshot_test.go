@@ -35,6 +35,14 @@ func drawSnapshot(t *rapid.T) *WorkerSnapshot {
 		Checkpoint: CheckpointID(rapid.Int64Range(0, 1<<40).Draw(t, "checkpoint")),
 		Gen:        Generation(rapid.Uint64Range(0, 1<<20).Draw(t, "gen")),
 		Ingress:    Offset(rapid.Int64Range(0, 1<<30).Draw(t, "ingress")),
+		Root:       CheckpointID(rapid.Int64Range(0, 1<<40).Draw(t, "root")),
+		Depth:      rapid.IntRange(0, SnapshotChainMax).Draw(t, "depth"),
+	}
+	if rapid.Bool().Draw(t, "delta") {
+		s.Base = SnapshotRef{Checkpoint: CheckpointID(rapid.Int64Range(1, 1<<40).Draw(t, "base")), Gen: Generation(rapid.Uint64Range(1, 9).Draw(t, "base-gen"))}
+		for range rapid.IntRange(0, 2).Draw(t, "deleted") {
+			s.Deleted = append(s.Deleted, drawAddress(t, "deleted"))
+		}
 	}
 	for range rapid.IntRange(0, 3).Draw(t, "instances") {
 		in := InstanceSnapshot{Address: drawAddress(t, "instance")}
@@ -113,4 +121,49 @@ func TestCheckpointKeysParseBack(t *testing.T) {
 	require.False(t, ok)
 	require.Less(t, completionKey(checkpointID(2, 1<<31)), completionKey(checkpointID(3, 1)), "a newer generation's checkpoints sort after")
 	require.Equal(t, "3.17", id.String())
+}
+
+// A chain folds in order: the root's instances, then each delta's changes
+// and removals, oldest first; the rest comes from the newest snapshot.
+func TestMergeFoldsAChainOldestFirst(t *testing.T) {
+	a, b, c := Address{Type: "x", ID: "a"}, Address{Type: "x", ID: "b"}, Address{Type: "x", ID: "c"}
+	val := func(v byte) []Mutation { return []Mutation{{Name: "n", Value: []byte{v}}} }
+	root := &WorkerSnapshot{Checkpoint: 1, Root: 1, Instances: []InstanceSnapshot{{Address: a, Entries: val(1)}, {Address: b, Entries: val(2)}}}
+	d1 := &WorkerSnapshot{Checkpoint: 2, Root: 1, Depth: 1, Base: SnapshotRef{Checkpoint: 1, Gen: 1},
+		Instances: []InstanceSnapshot{{Address: a, Entries: val(3)}}, Deleted: []Address{b}}
+	d2 := &WorkerSnapshot{Checkpoint: 3, Root: 1, Depth: 2, Base: SnapshotRef{Checkpoint: 2, Gen: 1}, Ingress: 7,
+		Instances: []InstanceSnapshot{{Address: b, Entries: val(4)}, {Address: c, Entries: val(5)}}}
+	got := merge([]*WorkerSnapshot{d2, d1, root})
+	require.Equal(t, []InstanceSnapshot{{Address: a, Entries: val(3)}, {Address: b, Entries: val(4)}, {Address: c, Entries: val(5)}}, got.Instances)
+	require.Equal(t, Offset(7), got.Ingress)
+	require.Equal(t, CheckpointID(3), got.Checkpoint)
+	require.Empty(t, got.Deleted)
+}
+
+// A chain's base is only ever a snapshot whose write succeeded: a failed
+// one's changes stay in the next delta.
+func TestChainBaseIsAStoredSnapshot(t *testing.T) {
+	c := newChain()
+	a, b := Address{Type: "x", ID: "a"}, Address{Type: "x", ID: "b"}
+	full, _, _, _, _ := c.plan(1, 1)
+	require.True(t, full, "the first snapshot is full")
+	c.stored(1)
+	c.touch(a)
+	full, base, root, depth, changed := c.plan(2, 1)
+	require.False(t, full)
+	require.Equal(t, SnapshotRef{Checkpoint: 1, Gen: 1}, base)
+	require.Equal(t, CheckpointID(1), root)
+	require.Equal(t, 1, depth)
+	require.Equal(t, map[Address]bool{a: true}, changed)
+	// Snapshot 2's write fails (never stored): snapshot 3 is still a delta
+	// of 1 and carries a's change as well as b's.
+	c.touch(b)
+	_, base, _, _, changed = c.plan(3, 1)
+	require.Equal(t, SnapshotRef{Checkpoint: 1, Gen: 1}, base)
+	require.Equal(t, map[Address]bool{a: true, b: true}, changed)
+	c.stored(3)
+	_, base, _, depth, changed = c.plan(4, 1)
+	require.Equal(t, SnapshotRef{Checkpoint: 3, Gen: 1}, base)
+	require.Equal(t, 2, depth)
+	require.Empty(t, changed)
 }
