@@ -105,8 +105,18 @@
 // unreleased egress batches (the one just closed included), plus the
 // recorded state of each incoming channel. Encode writes a compact
 // deterministic binary form, the same bytes for the same snapshot, and
-// DecodeSnapshot rejects anything else with ErrCorruptSnapshot. Snapshots
-// are full, never incremental.
+// DecodeSnapshot rejects anything else with ErrCorruptSnapshot.
+//
+// Incremental snapshots. A snapshot is a delta of the worker's newest
+// snapshot it knows is stored (its Base): it holds the instances changed
+// since then, whole, and those removed (Deleted); the run queue, delayed
+// messages, channels, egress and offset are whole in every snapshot. A
+// failed write never becomes a base, so a chain has no holes. Every
+// SnapshotChainMax-th snapshot is full, which bounds what a restore reads:
+// it loads the chain newest first and folds it oldest first. An Acked
+// names the full snapshot its chain starts from (Root); a completion
+// record keeps the oldest root of its checkpoint, and GC keeps every
+// snapshot from the oldest root a retained checkpoint needs.
 //
 // Strategies. Both write the same snapshots and keep the same guarantees;
 // they differ in when a worker snapshots and in what it does meanwhile.
