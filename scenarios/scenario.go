@@ -55,7 +55,8 @@ type Config struct {
 	Ops      int // operations per client
 	Keys     int // instances the workload spreads over: accounts, records
 	// Transfers (the YCSB scenarios): the share of operations that are
-	// transfers (percent), the protocol that runs them ("2pc" or "saga"),
+	// transfers (percent; zero takes the scenario's default, NoTransfers
+	// asks for none), the protocol that runs them ("2pc" or "saga"),
 	// how 2PC participants meet a held lock, how sagas run their steps.
 	TransferShare int
 	Protocol      string
@@ -63,7 +64,8 @@ type Config struct {
 	SagaMode      saga.Mode
 	// Zipf is the Zipfian theta keys are drawn with; 0 draws uniformly.
 	Zipf float64
-	// InitialBalance of every record, and the largest transfer amount.
+	// InitialBalance of every record (NoBalance for zero), and the largest
+	// transfer amount.
 	InitialBalance int64
 	AmountMax      int64
 	// Disjoint gives each client keys of its own, so that the final state
@@ -97,6 +99,12 @@ const (
 	clientsMax = 10_000
 	opsMax     = 1_000_000
 	keysMax    = 10_000_000
+)
+
+// Explicit zeros for fields whose zero value means "the default".
+const (
+	NoTransfers = -1 // TransferShare: a mix without transfers
+	NoBalance   = -1 // InitialBalance: records start empty
 )
 
 // Fault models.
@@ -153,7 +161,9 @@ func Resolve(cfg Config) (Config, error) {
 	cfg.Ops = orDefault(cfg.Ops, d.Ops)
 	cfg.Keys = orDefault(cfg.Keys, d.Keys)
 	cfg.Protocol = orDefault(cfg.Protocol, d.Protocol)
-	cfg.InitialBalance = orDefault(cfg.InitialBalance, initialBalanceDefault)
+	if cfg.InitialBalance == 0 {
+		cfg.InitialBalance = initialBalanceDefault
+	}
 	cfg.AmountMax = orDefault(cfg.AmountMax, amountMaxDefault)
 	if cfg.TransferShare == 0 {
 		cfg.TransferShare = d.TransferShare
@@ -177,13 +187,13 @@ func Resolve(cfg Config) (Config, error) {
 		return cfg, fmt.Errorf("invocation cost %d: want >= 0", cfg.InvocationCost)
 	case cfg.TimeLimit <= 0:
 		return cfg, fmt.Errorf("time limit %v: want > 0", cfg.TimeLimit)
-	case cfg.TransferShare < 0 || cfg.TransferShare > 100:
+	case cfg.Protocol != "" && cfg.TransferShare != NoTransfers && (cfg.TransferShare < 1 || cfg.TransferShare > 100):
 		return cfg, fmt.Errorf("transfer share %d%%: want 0..100", cfg.TransferShare)
 	case cfg.Protocol != "" && cfg.Protocol != protocol2PC && cfg.Protocol != protocolSaga:
 		return cfg, fmt.Errorf("protocol %q: want %s or %s", cfg.Protocol, protocol2PC, protocolSaga)
-	case cfg.Zipf < 0 || cfg.Zipf >= 1:
+	case !(cfg.Zipf == 0 || cfg.Zipf > 0 && cfg.Zipf < 1):
 		return cfg, fmt.Errorf("zipf theta %g: want 0 (uniform) or in (0, 1)", cfg.Zipf)
-	case cfg.InitialBalance < 0 || cfg.AmountMax < 1:
+	case cfg.InitialBalance < NoBalance || cfg.AmountMax < 1:
 		return cfg, fmt.Errorf("initial balance %d, amount max %d: want >= 0 and >= 1", cfg.InitialBalance, cfg.AmountMax)
 	case cfg.Faults != FaultsNone && cfg.Faults != FaultsCrash:
 		return cfg, fmt.Errorf("faults %q: want %s or %s", cfg.Faults, FaultsNone, FaultsCrash)
@@ -242,7 +252,7 @@ func (c Config) String() string {
 		c.Scenario, c.Seed, c.Workers, c.Clients, c.Ops, c.Keys, c.Faults, c.FaultSpan, interval, c.Strategy, c.InvocationCost, c.TimeLimit)
 	if c.Protocol != "" {
 		s += fmt.Sprintf(" protocol=%s transfer-share=%d%% zipf=%g initial-balance=%d amount-max=%d conflict=%v saga-mode=%v",
-			c.Protocol, c.TransferShare, c.Zipf, c.InitialBalance, c.AmountMax, c.Conflict, c.SagaMode)
+			c.Protocol, max(c.TransferShare, 0), c.Zipf, max(c.InitialBalance, 0), c.AmountMax, c.Conflict, c.SagaMode)
 	}
 	if c.Bug != "" {
 		s += " bug=" + string(c.Bug)

@@ -73,6 +73,9 @@ type ycsb struct {
 }
 
 func newYCSB(cfg Config) *ycsb {
+	if cfg.InitialBalance == NoBalance {
+		cfg.InitialBalance = 0
+	}
 	y := &ycsb{cfg: cfg}
 	if cfg.Zipf > 0 {
 		y.zipf = newZipfian(cfg.Keys, cfg.Zipf)

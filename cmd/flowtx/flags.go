@@ -48,9 +48,9 @@ func (f *scenarioFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.interval, "checkpoint-interval", 10*time.Millisecond, "virtual time between checkpoints; 0 turns checkpoints and transactional egress off (and needs --faults none: crashes need checkpoints to recover from)")
 	fs.StringVar(&f.strategy, "checkpoint-strategy", "unaligned", "snapshot algorithm: unaligned (Chandy-Lamport) or aligned (StateFun's barriers)")
 	fs.StringVar(&f.protocol, "protocol", "", "YCSB scenarios: run transfers as 2pc or saga (default: the scenario's)")
-	fs.IntVar(&f.share, "transfer-share", 0, "YCSB scenarios: percent of operations that are transfers (0: the scenario's default)")
+	fs.IntVar(&f.share, "transfer-share", -1, "YCSB scenarios: percent of operations that are transfers, 0..100 (default: the scenario's)")
 	fs.Float64Var(&f.zipf, "zipf", 0, "YCSB scenarios: Zipfian theta for key choice, e.g. 0.99; 0 draws keys uniformly")
-	fs.Int64Var(&f.initial, "initial-balance", 0, "YCSB scenarios: every record's initial balance (0: 10000)")
+	fs.Int64Var(&f.initial, "initial-balance", -1, "YCSB scenarios: every record's initial balance (default 10000)")
 	fs.Int64Var(&f.amount, "amount-max", 0, "YCSB scenarios: largest transfer amount (0: 1); raise it, or lower the balance, for insufficient-funds aborts")
 	fs.StringVar(&f.conflict, "conflict", "wait", "2PC: a prepare that finds a lock waits (with deadlock detection), votes no at once, or waits only if older: wait, no-wait or wait-die")
 	fs.StringVar(&f.sagaMode, "saga-mode", "parallel", "sagas: run steps in parallel (the paper's) or sequential")
@@ -78,9 +78,9 @@ func (f *scenarioFlags) config(seed uint64) (scenarios.Config, error) {
 	cfg, err := scenarios.Resolve(scenarios.Config{
 		Strategy:       strategy,
 		Protocol:       f.protocol,
-		TransferShare:  f.share,
+		TransferShare:  explicitZero(f.share, scenarios.NoTransfers),
 		Zipf:           f.zipf,
-		InitialBalance: f.initial,
+		InitialBalance: int64(explicitZero(int(f.initial), scenarios.NoBalance)),
 		AmountMax:      f.amount,
 		Conflict:       conflict,
 		SagaMode:       mode,
@@ -100,6 +100,19 @@ func (f *scenarioFlags) config(seed uint64) (scenarios.Config, error) {
 		err = fmt.Errorf("checkpoint interval %v: want >= 0", f.interval)
 	}
 	return cfg, err
+}
+
+// explicitZero maps a flag to a config field whose zero value means "the
+// default": the flag's default (-1) is that zero, and an explicit 0 is the
+// field's sentinel for a real zero.
+func explicitZero(flag, zero int) int {
+	switch {
+	case flag == -1:
+		return 0
+	case flag == 0:
+		return zero
+	}
+	return flag
 }
 
 func parseConflict(s string) (twopc.Conflict, error) {
@@ -143,7 +156,7 @@ func replayCommand(cfg scenarios.Config) string {
 		cfg.Scenario, cfg.Seed, cfg.Workers, cfg.Clients, cfg.Ops, cfg.Keys, cfg.Faults, interval, cfg.Strategy)
 	if cfg.Protocol != "" {
 		s += fmt.Sprintf(" --protocol %s --transfer-share %d --initial-balance %d --amount-max %d --conflict %v --saga-mode %v",
-			cfg.Protocol, cfg.TransferShare, cfg.InitialBalance, cfg.AmountMax, cfg.Conflict, cfg.SagaMode)
+			cfg.Protocol, max(cfg.TransferShare, 0), max(cfg.InitialBalance, 0), cfg.AmountMax, cfg.Conflict, cfg.SagaMode)
 		if cfg.Zipf > 0 {
 			s += fmt.Sprintf(" --zipf %g", cfg.Zipf)
 		}

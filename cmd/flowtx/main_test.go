@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/flowtx/flowtx/scenarios"
 )
 
 func flowtx(args ...string) (code int, stdout, stderr string) {
@@ -101,4 +103,19 @@ func TestSelftestCatchesEveryVariant(t *testing.T) {
 	require.NotContains(t, out, " NO ")
 	_, list, _ := flowtx("selftest", "--list")
 	require.Equal(t, len(strings.Split(strings.TrimSpace(list), "\n")), strings.Count(out, " yes "), "every listed variant is in the table, caught")
+}
+
+// Zero is a real value for the flags whose config field uses zero for "the
+// default": --transfer-share 0 runs a mix without transfers.
+func TestExplicitZeroFlags(t *testing.T) {
+	code, out, errOut := flowtx("replay", "--scenario", "ycsb", "--transfer-share", "0", "--initial-balance", "0", "--seed", "2")
+	require.Equal(t, exitOK, code, errOut)
+	require.Contains(t, out, "transfer-share=0%")
+	require.Contains(t, out, "initial-balance=0 ")
+	cfg, err := scenarios.Resolve(scenarios.Config{Scenario: "ycsb", TransferShare: scenarios.NoTransfers, InitialBalance: scenarios.NoBalance})
+	require.NoError(t, err)
+	require.Contains(t, replayCommand(cfg), "--transfer-share 0 --initial-balance 0", "the replay command keeps the zeros")
+	code, _, errOut = flowtx("run", "--scenario", "ycsb", "--transfer-share", "101")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errOut, "want 0..100")
 }
