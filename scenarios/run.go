@@ -84,7 +84,7 @@ func run(cfg Config, trace func(sim.TraceEvent)) (Result, error) {
 	if len(violations) == 0 || !strings.HasPrefix(violations[0], "invariant:") {
 		settled := len(violations) == 0
 		violations = append(violations, checks...)
-		if h, ok := job.workload.(historian); ok {
+		if h, ok := job.workload.(historian); ok && !cfg.NoChecker {
 			hist := h.History(outcome)
 			if !settled {
 				hist.Final = nil // no final state to account for

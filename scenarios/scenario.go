@@ -89,6 +89,10 @@ type Config struct {
 	// TimeLimit bounds a run in virtual time; a run still going then fails
 	// its liveness check.
 	TimeLimit sim.Time
+	// NoChecker skips the checker's verdicts (the workload's own check
+	// still runs): for benchmarks that measure throughput at concurrency
+	// where porcupine's search would give up.
+	NoChecker bool
 	// Bug selects a deliberately broken runtime, for tests and self-tests.
 	Bug runtime.Bug
 }
