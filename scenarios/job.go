@@ -48,7 +48,10 @@ func NewJob(cfg Config) (*Job, error) {
 		layout:   layout{workers: cfg.Workers, clients: cfg.Clients},
 	}
 	streams := sim.NewStreams(cfg.Seed)
-	if cfg.Faults == FaultsCrash {
+	switch cfg.Faults {
+	case FaultsGiven:
+		j.faults = cfg.Schedule
+	case FaultsCrash:
 		j.faults = faults.DrawCrashes(faults.CrashParams{
 			Workers:      cfg.Workers,
 			Span:         cfg.FaultSpan,

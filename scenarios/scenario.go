@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/flowtx/flowtx/checker"
+	"github.com/flowtx/flowtx/faults"
 	"github.com/flowtx/flowtx/protocols/saga"
 	"github.com/flowtx/flowtx/protocols/twopc"
 	"github.com/flowtx/flowtx/runtime"
@@ -81,11 +82,13 @@ type Config struct {
 	// Strategy is the snapshot algorithm: Unaligned (Chandy-Lamport) or
 	// Aligned (StateFun's barriers).
 	Strategy runtime.Strategy
-	// Faults names the fault model: "none" or "crash" (workers and the
+	// Faults names the fault model: "none", "crash" (workers and the
 	// coordinator crash and restart, and the checkpoint store fails for a
-	// while, during the first FaultSpan of the run).
+	// while, during the first FaultSpan of the run, at times drawn from the
+	// seed) or "given" (exactly Schedule: a replayed or shrunk schedule).
 	Faults    string
 	FaultSpan sim.Time
+	Schedule  faults.Schedule
 	// TimeLimit bounds a run in virtual time; a run still going then fails
 	// its liveness check.
 	TimeLimit sim.Time
@@ -115,6 +118,7 @@ const (
 const (
 	FaultsNone  = "none"
 	FaultsCrash = "crash"
+	FaultsGiven = "given"
 )
 
 // Defaults that do not depend on the scenario.
@@ -199,12 +203,20 @@ func Resolve(cfg Config) (Config, error) {
 		return cfg, fmt.Errorf("zipf theta %g: want 0 (uniform) or in (0, 1)", cfg.Zipf)
 	case cfg.InitialBalance < NoBalance || cfg.AmountMax < 1:
 		return cfg, fmt.Errorf("initial balance %d, amount max %d: want >= 0 and >= 1", cfg.InitialBalance, cfg.AmountMax)
-	case cfg.Faults != FaultsNone && cfg.Faults != FaultsCrash:
+	case cfg.Faults != FaultsNone && cfg.Faults != FaultsCrash && cfg.Faults != FaultsGiven:
 		return cfg, fmt.Errorf("faults %q: want %s or %s", cfg.Faults, FaultsNone, FaultsCrash)
-	case cfg.Faults == FaultsCrash && cfg.CheckpointInterval < 0:
+	case cfg.Faults != FaultsGiven && cfg.Schedule != nil:
+		return cfg, fmt.Errorf("a fault schedule is given but faults is %q, not %q", cfg.Faults, FaultsGiven)
+	case cfg.Faults != FaultsNone && cfg.CheckpointInterval < 0:
 		return cfg, fmt.Errorf("faults %q need checkpoints to recover from: checkpoint interval must be > 0", cfg.Faults)
 	case cfg.FaultSpan <= 0 || cfg.FaultSpan >= cfg.TimeLimit:
 		return cfg, fmt.Errorf("fault span %v: want in (0, time limit %v)", cfg.FaultSpan, cfg.TimeLimit)
+	}
+	if err := cfg.Schedule.Validate(cfg.Workers); err != nil {
+		return cfg, err
+	}
+	if end := cfg.Schedule.End(); end >= cfg.TimeLimit {
+		return cfg, fmt.Errorf("fault schedule ends at %v, after the time limit %v", end, cfg.TimeLimit)
 	}
 	if cfg.Bug != runtime.NoBug && !knownBug(cfg.Bug) {
 		return cfg, fmt.Errorf("unknown bug %q", cfg.Bug)

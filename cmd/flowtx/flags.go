@@ -44,7 +44,7 @@ func (f *scenarioFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.clients, "clients", 0, "closed-loop clients (0: the scenario's default)")
 	fs.IntVar(&f.ops, "ops", 0, "operations per client (0: the scenario's default)")
 	fs.IntVar(&f.keys, "keys", 0, "keys (accounts, records) the workload spreads over (0: the scenario's default)")
-	fs.StringVar(&f.faults, "faults", scenarios.FaultsCrash, "fault model: crash (workers and the coordinator crash and restart, the checkpoint store fails for a while), or none")
+	fs.StringVar(&f.faults, "faults", scenarios.FaultsCrash, "fault model: crash (workers and the coordinator crash and restart, the checkpoint store fails for a while, at times drawn from the seed), none, or a JSON fault-schedule file (as flowtx shrink writes)")
 	fs.DurationVar(&f.interval, "checkpoint-interval", 10*time.Millisecond, "virtual time between checkpoints; 0 turns checkpoints and transactional egress off (and needs --faults none: crashes need checkpoints to recover from)")
 	fs.StringVar(&f.strategy, "checkpoint-strategy", "unaligned", "snapshot algorithm: unaligned (Chandy-Lamport) or aligned (StateFun's barriers)")
 	fs.StringVar(&f.protocol, "protocol", "", "YCSB scenarios: run transfers as 2pc or saga (default: the scenario's)")
@@ -75,7 +75,12 @@ func (f *scenarioFlags) config(seed uint64) (scenarios.Config, error) {
 	if err != nil {
 		return scenarios.Config{}, err
 	}
+	model, schedule, err := readFaults(f.faults)
+	if err != nil {
+		return scenarios.Config{}, err
+	}
 	cfg, err := scenarios.Resolve(scenarios.Config{
+		Schedule:       schedule,
 		Strategy:       strategy,
 		Protocol:       f.protocol,
 		TransferShare:  explicitZero(f.share, scenarios.NoTransfers),
@@ -91,7 +96,7 @@ func (f *scenarioFlags) config(seed uint64) (scenarios.Config, error) {
 		Ops:            f.ops,
 		Keys:           f.keys,
 		Bug:            runtime.Bug(f.bug),
-		Faults:         f.faults,
+		Faults:         model,
 		// Zero on the command line means off; the config says that with a
 		// negative interval.
 		CheckpointInterval: checkpointInterval(f.interval),

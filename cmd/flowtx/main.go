@@ -27,6 +27,7 @@ func commands() []command {
 	return []command{
 		{"run", "run a campaign of seeds of a scenario in the simulator", cmdRun},
 		{"replay", "run one seed again, bit for bit, and print its trace hash", cmdReplay},
+		{"shrink", "minimise a failing run's faults, clients and operations while it still fails", cmdShrink},
 		{"selftest", "show that every known-bad variant is caught and the clean campaigns pass", cmdSelftest},
 	}
 }
