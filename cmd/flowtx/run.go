@@ -33,6 +33,7 @@ Ctrl-C stops the campaign and prints the summary of the seeds done.`)
 	seeds := fs.Int("seeds", 100, "number of seeds to run")
 	parallel := fs.Int("parallel", goruntime.GOMAXPROCS(0), "seeds run at once")
 	asJSON := fs.Bool("json", false, "print one JSON object per seed, and the summary as JSON")
+	corpus := fs.String("corpus", "", "keep every failing seed in this folder, with its fault schedule, as a corpus entry")
 	if done, code := parse(fs, args, stdout, stderr); done {
 		return code
 	}
@@ -52,12 +53,13 @@ Ctrl-C stops the campaign and prints the summary of the seeds done.`)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	c := campaign{base: cfg, seeds: *seeds, parallel: *parallel, json: *asJSON, out: stdout}
+	c := campaign{corpus: *corpus, base: cfg, seeds: *seeds, parallel: *parallel, json: *asJSON, out: stdout}
 	return c.run(ctx)
 }
 
 // campaign runs many seeds in parallel and reports them in seed order.
 type campaign struct {
+	corpus   string
 	base     scenarios.Config
 	seeds    int
 	parallel int
@@ -178,6 +180,16 @@ func (c *campaign) report(r seedResult, sum *summary) {
 			fmt.Fprintf(c.out, "  violation: %s\n", v)
 		}
 		fmt.Fprintf(c.out, "  replay: %s\n", replayCommand(cfg))
+	}
+	if !res.OK && c.corpus != "" {
+		path, err := writeCorpusEntry(c.corpus, res)
+		if err != nil {
+			fmt.Fprintf(c.out, "  corpus: %v\n", err)
+			return
+		}
+		if !c.json {
+			fmt.Fprintf(c.out, "  kept: %s\n", path)
+		}
 	}
 }
 

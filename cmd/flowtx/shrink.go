@@ -18,6 +18,7 @@ client. Prints the minimal schedule, writes it to a file, and prints the
 replay command that reproduces the minimal run. Takes the flags of replay.`)
 	sf.register(fs)
 	out := fs.String("out", "", "file to write the minimal fault schedule to (default: shrunk-SCENARIO-SEED.json)")
+	corpus := fs.String("corpus", "", "also keep the minimal run in this folder as a corpus entry")
 	if done, code := parse(fs, args, stdout, stderr); done {
 		return code
 	}
@@ -59,6 +60,14 @@ replay command that reproduces the minimal run. Takes the flags of replay.`)
 	abs, _ := filepath.Abs(path)
 	fmt.Fprintf(stdout, "schedule: %s\n", abs)
 	fmt.Fprintf(stdout, "replay: %s\n", replayWithFaults(s.Config, path))
+	if *corpus != "" {
+		kept, err := writeCorpusEntry(*corpus, s.Result)
+		if err != nil {
+			fmt.Fprintf(stderr, "flowtx shrink: %v\n", err)
+			return exitViolation
+		}
+		fmt.Fprintf(stdout, "kept: %s\n", kept)
+	}
 	return exitViolation
 }
 
