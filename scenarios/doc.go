@@ -1,18 +1,28 @@
 // Package scenarios puts workloads on the runtime and runs them: it turns a
 // Config into a Job of worker, checkpoint-coordinator and client processes
 // that either driver can run, runs one seed of it under the simulator
-// (Run), with a fault schedule drawn from the seed, and checks what the
-// clients saw against the final state.
+// (Run), with a fault schedule drawn from the seed or given, checks what
+// the clients saw against the final state, and shrinks a failing run to a
+// small one (Shrink).
 //
 // # Jobs and drivers
 //
 // NewJob resolves a Config against its scenario's defaults (Resolve),
-// registers the workload's function types, draws the crash schedule (with
-// Faults "crash") from the seed's stream "faults", and draws every client's
-// requests before the run, each client from its own stream
-// "workload/client/<c>". Requests and faults therefore depend on the seed
-// alone, never on the timing of the run, and adding a fault draw does not
-// shift the workload.
+// registers the workload's function types, takes the fault schedule (below)
+// and draws every client's requests before the run, each client from its
+// own stream "workload/client/<c>". Requests and faults therefore depend on
+// the seed and the config alone, never on the timing of the run, and
+// adding a fault draw, or giving a schedule, does not shift the workload.
+//
+// Config.Faults names the fault model. FaultsNone ("none", the zero
+// value's default) has no faults. FaultsCrash ("crash") draws a schedule
+// of worker and coordinator crashes with their restarts, and store-failure
+// windows, from the seed's stream "faults" (faults.DrawCrashes; the
+// parameters are in docs/fault-model.md). FaultsGiven ("given") runs
+// exactly Config.Schedule, as read from a file by `flowtx replay --faults
+// FILE` or found by Shrink; Resolve validates it for the job
+// (faults.Schedule.Validate) and requires it to end before the time
+// limit.
 //
 // Install adds the job's processes to a Driver, anything with AddNode: the
 // simulator kernel (*sim.Sim) and the real-time driver (*realtime.Driver)
@@ -93,9 +103,12 @@
 // method History(Outcome) checker.History; the YCSB scenarios have one) is
 // judged by the independent checker too: checker.Check's verdicts
 // (exactly-once, liveness, final-state accounting, strict serializability
-// for 2PC) go into Result.Verdicts, and each Violation among them becomes
-// a violation line. A run that did not settle gives the checker no final
-// state. Unknown verdicts are recorded but do not fail the run.
+// for 2PC) go into Result.Verdicts, and every verdict that is not Ok
+// becomes a violation line: an Unknown verdict fails the run, as a
+// Violation does, rather than passing it silently. A run that did not
+// settle gives the checker no final state. Config.NoChecker skips the
+// checker (the workload's own check still runs), for throughput
+// benchmarks at a concurrency where porcupine's search would give up.
 //
 // Each violation is one line prefixed with its kind: "exactly-once:",
 // "liveness:", "invariant:" (below), the scenario's ("bank:", "chain:",
@@ -178,10 +191,11 @@
 // Run builds a kernel seeded with the run's seed, with the job's network
 // and a checkpoint store whose operations take 1..5ms and fail inside the
 // schedule's store-failure windows, installs the job and schedules the
-// crashes and restarts. It runs in two phases. Safety: crashes start
-// during the first FaultSpan (300ms by default), each process restarting
-// within three checkpoint intervals, while the workload runs and the
-// checks' histories are recorded. Liveness: after the last fault (restart
+// crashes and restarts. It runs in two phases. Safety: the schedule plays
+// out (drawn crashes start during the first FaultSpan, 300ms by default,
+// each process restarting within three checkpoint intervals; a given
+// schedule may place its events anywhere before the time limit), while the
+// workload runs and the checks' histories are recorded. Liveness: after the last fault (restart
 // or end of a store failure) the job must finish every client's
 // requests and settle (the coordinator steady, every worker restored to
 // the current generation) within TimeLimit of virtual time; then it runs
@@ -198,12 +212,13 @@
 // (requests, answered, business failures, faults), the workers' summed
 // runtime.Stats, the coordinator's counters, the store's size at the end,
 // the events, the virtual time, the trace hash, the checker's verdicts
-// (for a workload it can judge), the violations and the Outcome. Line renders it as one line, as `flowtx run` prints each seed;
-// Describe as `flowtx replay` does: the config line, one line per fault,
-// the outcome line and every violation, sorted. Its JSON tags shape
-// `flowtx run --json`. RunTraced is Run with every kernel event handed to
-// a function. Config.String renders every parameter of a resolved config
-// on one line, the YCSB ones only when a protocol is set.
+// (for a workload it can judge), the violations and the Outcome. Line
+// renders it as one line, as `flowtx run` prints each seed; Describe as
+// `flowtx replay` does: the config line, one line per fault, the outcome
+// line and every violation, sorted. Its JSON tags shape `flowtx run
+// --json`. RunTraced is Run with every kernel event handed to a function.
+// Config.String renders every parameter of a resolved config on one line,
+// the YCSB ones only when a protocol is set.
 //
 // Bugs lists every deliberately broken variant a run can select: the
 // runtime's (runtime.Bugs), then 2PC's, then the saga's, then the
@@ -212,26 +227,60 @@
 // and CleanCampaigns lists those campaigns without their bugs, which must
 // pass: `flowtx selftest` runs both.
 //
+// # Shrinking
+//
+// Shrink minimises a failing run while its first violation keeps its kind
+// (the word before the colon: "exactly-once", "invariant", "ycsb", ...); a
+// candidate that passes, fails with another kind first, or cannot run does
+// not count. It runs the config once, takes the run's schedule as given
+// (Faults "given"), and shrinks in turn:
+//
+//  1. the schedule, by Zeller's delta debugging (ddmin) over fault units: a
+//     crash with the restart that ends it, a crash never restarted, or a
+//     store-failure window. The empty schedule is tried first; then the
+//     units split into n chunks, n from 2, each chunk tried alone, then,
+//     for n > 2, each complement; a failing chunk resets n to 2, a failing
+//     complement lowers it by one, and a round without one doubles it,
+//     until n reaches the number of units. The units left are 1-minimal;
+//  2. the number of clients, the first of 1, 2, ... that fails;
+//  3. the operations per client, by binary search for the smallest count
+//     that fails.
+//
+// Workers, keys and the seed stay as they were. Clients are the last
+// nodes, so the schedule's worker numbers stay valid, and each draws from
+// its own stream, so fewer clients or operations send a subset of the same
+// requests (the bank with Disjoint aside, whose keys depend on the client
+// count). A shrink makes at most 2,000 runs. Shrunk holds the minimal
+// config, with its schedule, which replays with `flowtx replay --faults
+// FILE`; its result; the kind kept; and the number of runs. A config that
+// passes comes back unshrunk, with its passing result.
+//
 // # Limits
 //
 // Resolve rejects, naming the field: workers outside 1..128 (a worker must
 // own at least one of the runtime's key groups), clients outside 1..10,000,
 // operations per client outside 1..1,000,000, keys outside 1..10,000,000, a
 // negative invocation cost, a time limit that is not positive, Disjoint
-// with fewer keys than clients, a transfer share outside 0..100, a
-// protocol other than 2pc or saga, a Zipfian theta outside [0, 1), a
-// negative initial balance or an amount maximum below 1, an unknown fault
-// model, crash faults without checkpoints, a fault span outside (0, time
-// limit), and an unknown scenario or bug.
+// with fewer keys than clients, a transfer share outside 1..100 other than
+// NoTransfers (for a scenario with a protocol), a protocol other than 2pc
+// or saga, a Zipfian theta that is neither 0 nor in (0, 1) (NaN included),
+// an initial balance below NoBalance or an amount maximum below 1, a fault
+// model other than none, crash or given, a Schedule with a model other
+// than given, crash or given faults without checkpoints, a fault span
+// outside (0, time limit), a schedule that faults.Schedule.Validate
+// rejects for the job's workers or that ends (Schedule.End) at or after
+// the time limit, and an unknown scenario or bug.
 //
-// Zero fields take the defaults, so a zero transfer share, initial balance
-// or amount cannot be asked for: a ycsb run has at least 1% transfers, and
-// records start with 10,000 unless told otherwise. With one key the YCSB
-// scenarios draw no transfers. The YCSB check compares final balances;
+// Zero fields take the defaults, so a real zero is asked for with a
+// sentinel: TransferShare NoTransfers for a mix of reads and updates only
+// (in transfer-2pc and transfer-saga too), InitialBalance NoBalance for
+// records that start empty. Config.String and the replay command print
+// both as 0. A zero amount maximum cannot be asked for. With one key the
+// YCSB scenarios draw no transfers. The YCSB check compares final balances;
 // the balances answers report are judged only by the checker's
 // serializability check, so only for 2PC. Neither has a non-negativity
 // rule: a saga's compensation can drive a balance below zero
 // (docs/protocols.md).
 // Faults are crashes of workers and of the coordinator and store failures;
-// network faults, BUGGIFY points and shrinking are not built yet.
+// network faults, BUGGIFY points and swarm parameters are not built yet.
 package scenarios

@@ -195,7 +195,7 @@ func (j *Job) Check(process func(sim.NodeID) sim.Process) (Outcome, []string) {
 		p := process(j.layout.workerNode(runtime.WorkerID(w)))
 		node, ok := p.(*workerNode)
 		if !ok || node.worker == nil {
-			violations = append(violations, fmt.Sprintf("worker %d is not running at the end", w))
+			violations = append(violations, fmt.Sprintf("liveness: worker %d is not running at the end", w))
 			continue
 		}
 		for _, a := range node.worker.Instances() {

@@ -204,7 +204,7 @@ func Resolve(cfg Config) (Config, error) {
 	case cfg.InitialBalance < NoBalance || cfg.AmountMax < 1:
 		return cfg, fmt.Errorf("initial balance %d, amount max %d: want >= 0 and >= 1", cfg.InitialBalance, cfg.AmountMax)
 	case cfg.Faults != FaultsNone && cfg.Faults != FaultsCrash && cfg.Faults != FaultsGiven:
-		return cfg, fmt.Errorf("faults %q: want %s or %s", cfg.Faults, FaultsNone, FaultsCrash)
+		return cfg, fmt.Errorf("faults %q: want %s, %s or %s (with a schedule)", cfg.Faults, FaultsNone, FaultsCrash, FaultsGiven)
 	case cfg.Faults != FaultsGiven && cfg.Schedule != nil:
 		return cfg, fmt.Errorf("a fault schedule is given but faults is %q, not %q", cfg.Faults, FaultsGiven)
 	case cfg.Faults != FaultsNone && cfg.CheckpointInterval < 0:
@@ -216,7 +216,7 @@ func Resolve(cfg Config) (Config, error) {
 		return cfg, err
 	}
 	if end := cfg.Schedule.End(); end >= cfg.TimeLimit {
-		return cfg, fmt.Errorf("fault schedule ends at %v, after the time limit %v", end, cfg.TimeLimit)
+		return cfg, fmt.Errorf("fault schedule ends at %v, not before the time limit %v", end, cfg.TimeLimit)
 	}
 	if cfg.Bug != runtime.NoBug && !knownBug(cfg.Bug) {
 		return cfg, fmt.Errorf("unknown bug %q", cfg.Bug)

@@ -48,9 +48,9 @@ func (f *scenarioFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.interval, "checkpoint-interval", 10*time.Millisecond, "virtual time between checkpoints; 0 turns checkpoints and transactional egress off (and needs --faults none: crashes need checkpoints to recover from)")
 	fs.StringVar(&f.strategy, "checkpoint-strategy", "unaligned", "snapshot algorithm: unaligned (Chandy-Lamport) or aligned (StateFun's barriers)")
 	fs.StringVar(&f.protocol, "protocol", "", "YCSB scenarios: run transfers as 2pc or saga (default: the scenario's)")
-	fs.IntVar(&f.share, "transfer-share", -1, "YCSB scenarios: percent of operations that are transfers, 0..100 (default: the scenario's)")
+	fs.IntVar(&f.share, "transfer-share", -1, "YCSB scenarios: percent of operations that are transfers, 0..100; -1 takes the scenario's share")
 	fs.Float64Var(&f.zipf, "zipf", 0, "YCSB scenarios: Zipfian theta for key choice, e.g. 0.99; 0 draws keys uniformly")
-	fs.Int64Var(&f.initial, "initial-balance", -1, "YCSB scenarios: every record's initial balance (default 10000)")
+	fs.Int64Var(&f.initial, "initial-balance", -1, "YCSB scenarios: every record's initial balance; -1 takes 10000")
 	fs.Int64Var(&f.amount, "amount-max", 0, "YCSB scenarios: largest transfer amount (0: 1); raise it, or lower the balance, for insufficient-funds aborts")
 	fs.StringVar(&f.conflict, "conflict", "wait", "2PC: a prepare that finds a lock waits (with deadlock detection), votes no at once, or waits only if older: wait, no-wait or wait-die")
 	fs.StringVar(&f.sagaMode, "saga-mode", "parallel", "sagas: run steps in parallel (the paper's) or sequential")
@@ -147,6 +147,15 @@ func checkpointInterval(d time.Duration) sim.Time {
 		return -1
 	}
 	return sim.Time(d.Microseconds())
+}
+
+// replay is the replay command of a run configured by these flags: a
+// schedule read from a file is replayed from that file.
+func (f *scenarioFlags) replay(cfg scenarios.Config) string {
+	if cfg.Faults == scenarios.FaultsGiven {
+		return replayWithFaults(cfg, f.faults)
+	}
+	return replayCommand(cfg)
 }
 
 // replayCommand is the command line that reruns one seed exactly: every

@@ -42,7 +42,7 @@ run, event for event: the trace hash proves it.`)
 		return exitViolation
 	}
 	if !res.OK {
-		fmt.Fprintf(stdout, "replay: %s\n", replayCommand(cfg))
+		fmt.Fprintf(stdout, "replay: %s\n", sf.replay(cfg))
 		return exitViolation
 	}
 	return exitOK

@@ -53,12 +53,13 @@ Ctrl-C stops the campaign and prints the summary of the seeds done.`)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	c := campaign{corpus: *corpus, base: cfg, seeds: *seeds, parallel: *parallel, json: *asJSON, out: stdout}
+	c := campaign{flags: &sf, corpus: *corpus, base: cfg, seeds: *seeds, parallel: *parallel, json: *asJSON, out: stdout}
 	return c.run(ctx)
 }
 
 // campaign runs many seeds in parallel and reports them in seed order.
 type campaign struct {
+	flags    *scenarioFlags
 	corpus   string
 	base     scenarios.Config
 	seeds    int
@@ -179,7 +180,7 @@ func (c *campaign) report(r seedResult, sum *summary) {
 			}
 			fmt.Fprintf(c.out, "  violation: %s\n", v)
 		}
-		fmt.Fprintf(c.out, "  replay: %s\n", replayCommand(cfg))
+		fmt.Fprintf(c.out, "  replay: %s\n", c.flags.replay(cfg))
 	}
 	if !res.OK && c.corpus != "" {
 		path, err := writeCorpusEntry(c.corpus, res)
