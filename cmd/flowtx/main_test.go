@@ -178,3 +178,35 @@ func readFileSchedule(path string) (faults.Schedule, error) {
 	_, s, err := readFaults(path)
 	return s, err
 }
+
+func TestReplayChecksDeterminismAndWritesTrace(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "trace.jsonl")
+	code, out, errOut := flowtx("replay", "--scenario", "chain", "--seed", "3", "--check-determinism", "--trace", path)
+	require.Equal(t, exitOK, code, errOut)
+	require.Contains(t, out, "determinism: ok: two runs")
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	require.Greater(t, len(lines), 100)
+	var e traceEvent
+	require.NoError(t, json.Unmarshal([]byte(lines[0]), &e))
+	require.Equal(t, "start", e.Kind)
+}
+
+// The comparison names the first differing event, whatever differs in it,
+// and a trace that stops early.
+func TestTraceFirstDifference(t *testing.T) {
+	a := traceLog{events: []traceEvent{{At: 1, Kind: "start"}, {At: 5, Kind: "deliver", Msg: "x", Fingerprint: 7}, {At: 9, Kind: "timer"}}}
+	b := traceLog{events: append([]traceEvent(nil), a.events...)}
+	_, same := a.firstDifference(b)
+	require.True(t, same)
+	b.events[1].Fingerprint = 8
+	i, same := a.firstDifference(b)
+	require.False(t, same)
+	require.Equal(t, 1, i)
+	c := traceLog{events: a.events[:2]}
+	i, same = a.firstDifference(c)
+	require.False(t, same)
+	require.Equal(t, 2, i)
+	require.Equal(t, "(the run had ended)", c.at(2))
+}

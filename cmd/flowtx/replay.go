@@ -16,6 +16,8 @@ run, event for event: the trace hash proves it.`)
 	sf.register(fs)
 	historyPath := fs.String("history", "", "write the run's history (what clients observed) to this file, one JSON operation per line")
 	htmlPath := fs.String("visualize", "", "write porcupine's HTML visualization of the serializability check to this file")
+	tracePath := fs.String("trace", "", "write every kernel event to this file, one JSON object per line")
+	checkDeterminism := fs.Bool("check-determinism", false, "run the seed twice and name the first event where the two runs differ")
 	if done, code := parse(fs, args, stdout, stderr); done {
 		return code
 	}
@@ -24,10 +26,30 @@ run, event for event: the trace hash proves it.`)
 		fmt.Fprintf(stderr, "flowtx replay: %v\n", err)
 		return exitUsage
 	}
-	res, err := scenarios.Run(cfg)
+	var trace traceLog
+	res, err := scenarios.RunTraced(cfg, trace.record)
 	if err != nil {
 		fmt.Fprintf(stderr, "flowtx replay: %v\n", err)
 		return exitUsage
+	}
+	if *checkDeterminism {
+		var again traceLog
+		if _, err := scenarios.RunTraced(cfg, again.record); err != nil {
+			fmt.Fprintf(stderr, "flowtx replay: %v\n", err)
+			return exitUsage
+		}
+		if i, ok := trace.firstDifference(again); !ok {
+			fmt.Fprintf(stdout, "determinism: violation: the two runs differ first at event %d:\n  first:  %s\n  second: %s\n",
+				i, trace.at(i), again.at(i))
+			return exitViolation
+		}
+		fmt.Fprintf(stdout, "determinism: ok: two runs, %d events each, identical\n", len(trace.events))
+	}
+	if *tracePath != "" {
+		if err := trace.write(*tracePath); err != nil {
+			fmt.Fprintf(stderr, "flowtx replay: %v\n", err)
+			return exitViolation
+		}
 	}
 	fmt.Fprint(stdout, res.Describe())
 	for _, v := range res.Verdicts {
