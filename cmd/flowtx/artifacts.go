@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/anishathalye/porcupine"
 
@@ -59,4 +60,40 @@ func writeHistory(h checker.History, path string) error {
 		return fmt.Errorf("history: %w", err)
 	}
 	return f.Close()
+}
+
+// writeRunArtifacts keeps everything about a failing run in one folder,
+// dir/SCENARIO-SEED[-BUG]: its config and replay command, fault schedule,
+// every kernel event, the history clients observed and porcupine's page.
+// The run is replayed with tracing on to record the events; determinism
+// makes it the same run.
+func writeRunArtifacts(dir string, res scenarios.Result, replay string) (string, error) {
+	name := fmt.Sprintf("%s-%d", res.Config.Scenario, res.Config.Seed)
+	if res.Config.Bug != "" {
+		name += "-" + string(res.Config.Bug)
+	}
+	folder := filepath.Join(dir, name)
+	if err := os.MkdirAll(folder, 0o755); err != nil {
+		return "", fmt.Errorf("artifacts: %w", err)
+	}
+	summary := fmt.Sprintf("%s\nreplay: %s\n", res.Describe(), replay)
+	if err := os.WriteFile(filepath.Join(folder, "run.txt"), []byte(summary), 0o644); err != nil {
+		return "", fmt.Errorf("artifacts: %w", err)
+	}
+	if err := writeSchedule(filepath.Join(folder, "faults.json"), res.Schedule); err != nil {
+		return "", fmt.Errorf("artifacts: %w", err)
+	}
+	var trace traceLog
+	if _, err := scenarios.RunTraced(res.Config, trace.record); err != nil {
+		return "", fmt.Errorf("artifacts: %w", err)
+	}
+	if err := trace.write(filepath.Join(folder, "trace.jsonl")); err != nil {
+		return "", err
+	}
+	if res.History != nil {
+		if err := writeArtifacts(res, filepath.Join(folder, "history.jsonl"), filepath.Join(folder, "porcupine.html")); err != nil {
+			return "", err
+		}
+	}
+	return folder, nil
 }

@@ -210,3 +210,20 @@ func TestTraceFirstDifference(t *testing.T) {
 	require.Equal(t, 2, i)
 	require.Equal(t, "(the run had ended)", c.at(2))
 }
+
+func TestRunKeepsArtifactsOfFailingSeeds(t *testing.T) {
+	dir := t.TempDir()
+	code, out, _ := flowtx("run", "--scenario", "transfer-2pc", "--keys", "20", "--initial-balance", "3", "--amount-max", "3",
+		"--bug", "2pc-apply-at-prepare", "--seeds", "1", "--artifacts", dir)
+	require.Equal(t, exitViolation, code)
+	folder := filepath.Join(dir, "transfer-2pc-1-2pc-apply-at-prepare")
+	require.Contains(t, out, "artifacts: "+folder)
+	for _, name := range []string{"run.txt", "faults.json", "trace.jsonl", "history.jsonl", "porcupine.html"} {
+		info, err := os.Stat(filepath.Join(folder, name))
+		require.NoError(t, err, name)
+		require.Positive(t, info.Size(), name)
+	}
+	run, err := os.ReadFile(filepath.Join(folder, "run.txt"))
+	require.NoError(t, err)
+	require.Contains(t, string(run), "replay: flowtx replay --scenario transfer-2pc --seed 1 ")
+}

@@ -34,6 +34,7 @@ Ctrl-C stops the campaign and prints the summary of the seeds done.`)
 	parallel := fs.Int("parallel", goruntime.GOMAXPROCS(0), "seeds run at once")
 	asJSON := fs.Bool("json", false, "print one JSON object per seed, and the summary as JSON")
 	corpus := fs.String("corpus", "", "keep every failing seed in this folder, with its fault schedule, as a corpus entry")
+	artifacts := fs.String("artifacts", "", "write each failing seed's config, fault schedule, trace, history and porcupine page to a folder under this one")
 	if done, code := parse(fs, args, stdout, stderr); done {
 		return code
 	}
@@ -53,19 +54,20 @@ Ctrl-C stops the campaign and prints the summary of the seeds done.`)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	c := campaign{flags: &sf, corpus: *corpus, base: cfg, seeds: *seeds, parallel: *parallel, json: *asJSON, out: stdout}
+	c := campaign{flags: &sf, corpus: *corpus, artifacts: *artifacts, base: cfg, seeds: *seeds, parallel: *parallel, json: *asJSON, out: stdout}
 	return c.run(ctx)
 }
 
 // campaign runs many seeds in parallel and reports them in seed order.
 type campaign struct {
-	flags    *scenarioFlags
-	corpus   string
-	base     scenarios.Config
-	seeds    int
-	parallel int
-	json     bool
-	out      io.Writer
+	flags     *scenarioFlags
+	corpus    string
+	artifacts string
+	base      scenarios.Config
+	seeds     int
+	parallel  int
+	json      bool
+	out       io.Writer
 }
 
 // summary is the campaign's final line.
@@ -181,6 +183,16 @@ func (c *campaign) report(r seedResult, sum *summary) {
 			fmt.Fprintf(c.out, "  violation: %s\n", v)
 		}
 		fmt.Fprintf(c.out, "  replay: %s\n", c.flags.replay(cfg))
+	}
+	if !res.OK && c.artifacts != "" {
+		cfg := res.Config
+		folder, err := writeRunArtifacts(c.artifacts, res, c.flags.replay(cfg))
+		switch {
+		case err != nil:
+			fmt.Fprintf(c.out, "  artifacts: %v\n", err)
+		case !c.json:
+			fmt.Fprintf(c.out, "  artifacts: %s\n", folder)
+		}
 	}
 	if !res.OK && c.corpus != "" {
 		path, err := writeCorpusEntry(c.corpus, res)
