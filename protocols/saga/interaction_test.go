@@ -1,11 +1,8 @@
 package saga_test
 
 import (
-	"path/filepath"
-	"strings"
 	"testing"
 
-	"github.com/cockroachdb/datadriven"
 	"github.com/flowtx/flowtx/protocols/protocoltest"
 	"github.com/flowtx/flowtx/protocols/saga"
 	"github.com/flowtx/flowtx/runtime"
@@ -32,15 +29,7 @@ import (
 //
 // Accounts start with a balance of 100 and hold no state until written.
 func TestInteraction(t *testing.T) {
-	paths, err := filepath.Glob("testdata/*.txt")
-	require.NoError(t, err)
-	require.NotEmpty(t, paths)
-	for _, path := range paths {
-		t.Run(strings.TrimSuffix(filepath.Base(path), ".txt"), func(t *testing.T) {
-			env := protocoltest.NewEnv(protocoltest.Options{Addresses: ixAddresses})
-			datadriven.RunTest(t, path, env.Run)
-		})
-	}
+	protocoltest.RunFiles(t, protocoltest.Options{Addresses: ixAddresses})
 }
 
 // TestInteractionSkipLateCompensation is the known-bad run of
