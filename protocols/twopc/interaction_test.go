@@ -47,3 +47,14 @@ var ixAddresses = []runtime.Address{
 	{Type: protocoltest.Account, ID: "a"}, {Type: protocoltest.Account, ID: "b"}, {Type: protocoltest.Account, ID: "c"}, {Type: protocoltest.Account, ID: "d"},
 	{Type: protocoltest.TwoPC, ID: "t1"}, {Type: protocoltest.TwoPC, ID: "t2"},
 }
+
+// TestInteractionQueueReordered is the known-bad run of queue_fifo.txt:
+// with BugQueueReordered the read queued behind the deposit runs first and
+// answers the balance before the deposit.
+func TestInteractionQueueReordered(t *testing.T) {
+	const path = "testdata/queue_fifo.txt"
+	good := protocoltest.Replay(t, path, protocoltest.Options{Addresses: ixAddresses})
+	bad := protocoltest.Replay(t, path, protocoltest.Options{Addresses: ixAddresses, TwoPCBug: twopc.BugQueueReordered})
+	require.Contains(t, good, "released c3#1 from account/a: balance(75)\n")
+	require.Contains(t, bad, "released c3#1 from account/a: balance(70)\n")
+}

@@ -59,6 +59,9 @@ const (
 	// against the state the lock holder's kept effects would produce,
 	// instead of queueing it: a read sees uncommitted writes.
 	BugDirtyRead Bug = "2pc-dirty-read"
+	// BugQueueReordered serves the queue newest first (LIFO) when the lock
+	// is released: messages queued behind a lock run in the wrong order.
+	BugQueueReordered Bug = "2pc-queue-reordered"
 )
 
 // Participant is the participant side of 2PC: a runtime.Pipeline that
@@ -234,6 +237,11 @@ func (p *Participant) serveQueue(in *runtime.Instance) {
 		if len(q) == 0 {
 			return
 		}
+		if p.Bug == BugQueueReordered {
+			p.setQueue(in, q[:len(q)-1])
+			p.run(in, q[len(q)-1])
+			continue
+		}
 		p.setQueue(in, q[1:])
 		p.run(in, q[0])
 	}
@@ -332,5 +340,5 @@ func loadRaw(in *runtime.Instance, name string, v any) bool {
 
 // Bugs lists the known bugs.
 func Bugs() []Bug {
-	return []Bug{BugApplyAtPrepare, BugUnlockBeforeCommit, BugCommitOnNo, BugCommitMissingVote, BugDirtyRead}
+	return []Bug{BugApplyAtPrepare, BugUnlockBeforeCommit, BugCommitOnNo, BugCommitMissingVote, BugDirtyRead, BugQueueReordered}
 }
