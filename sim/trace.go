@@ -47,3 +47,17 @@ func (h TraceHash) String() string {
 	}
 	return string(b[:])
 }
+
+// StoreOp returns the storage operation a "store" or "drop-store" event
+// completed, without its value, and whether it failed; ok is false for any
+// other event. Tools that draw a run (flowtx replay --timeline) need the
+// key and the outcome, which the event's message keeps unexported.
+func (t TraceEvent) StoreOp() (op StoreOp, failed, ok bool) {
+	p, ok := t.Msg.(*pendingStore)
+	if !ok {
+		return StoreOp{}, false, false
+	}
+	op = p.op
+	op.Value = nil
+	return op, p.fail, true
+}

@@ -58,3 +58,13 @@ func TestTraceEventString(t *testing.T) {
 	e.Msg = nil
 	require.Equal(t, "1.5ms deliver n2<-n1", e.String(), "TraceEvent.String() without a message")
 }
+
+func TestTraceEventStoreOp(t *testing.T) {
+	e := TraceEvent{Kind: "store", Msg: &pendingStore{op: StoreOp{Kind: StorePut, Key: "k", Value: []byte("v"), Token: 7}, fail: true}}
+	op, failed, ok := e.StoreOp()
+	require.True(t, ok, "a store event carries its operation")
+	require.True(t, failed)
+	require.Equal(t, StoreOp{Kind: StorePut, Key: "k", Token: 7}, op, "the operation, without its value")
+	_, _, ok = TraceEvent{Kind: "timer"}.StoreOp()
+	require.False(t, ok, "a timer is no store operation")
+}
