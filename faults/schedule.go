@@ -21,15 +21,36 @@ const (
 	// StoreFailure makes every checkpoint-store operation that starts in
 	// [At, Until) fail.
 	StoreFailure Kind = "store-failure"
+	// StoreLatency adds Extra to every checkpoint-store operation that
+	// starts in [At, Until).
+	StoreLatency Kind = "store-latency"
+	// Partition loses every message sent between Nodes[0] and Nodes[1],
+	// either way, in [At, Until).
+	Partition Kind = "partition"
+	// PartitionOneWay loses every message sent from Nodes[0] to Nodes[1]
+	// in [At, Until); the other way works.
+	PartitionOneWay Kind = "partition-one-way"
+	// SwizzleClog clogs Links one by one and unclogs them in another
+	// order, all within [At, Until): a clogged link holds what is sent on
+	// it until it unclogs, and loses nothing (FoundationDB's swizzle).
+	SwizzleClog Kind = "swizzle-clog"
+	// DelaySpike adds Extra to the latency of every message sent in
+	// [At, Until) over a link that touches one of Nodes, or over every
+	// link if Nodes is empty.
+	DelaySpike Kind = "delay-spike"
 )
 
 // Event is one fault: a kind, when it happens and, for worker faults,
-// which worker.
+// which worker; for window faults, until when; for network faults, which
+// nodes or links; for spikes, how much latency they add.
 type Event struct {
-	At     sim.Time `json:"at_us"`
-	Kind   Kind     `json:"kind"`
-	Worker int      `json:"worker,omitempty"`
-	Until  sim.Time `json:"until_us,omitempty"`
+	At     sim.Time     `json:"at_us"`
+	Kind   Kind         `json:"kind"`
+	Worker int          `json:"worker,omitempty"`
+	Until  sim.Time     `json:"until_us,omitempty"`
+	Nodes  []Node       `json:"nodes,omitempty"`
+	Links  []LinkWindow `json:"links,omitempty"`
+	Extra  sim.Time     `json:"extra_us,omitempty"`
 }
 
 func (e Event) String() string {
@@ -38,6 +59,10 @@ func (e Event) String() string {
 		return fmt.Sprintf("%v %s w%d", e.At, e.Kind, e.Worker)
 	case StoreFailure:
 		return fmt.Sprintf("%v %s until %v", e.At, e.Kind, e.Until)
+	case StoreLatency:
+		return fmt.Sprintf("%v %s +%v until %v", e.At, e.Kind, e.Extra, e.Until)
+	case Partition, PartitionOneWay, SwizzleClog, DelaySpike:
+		return e.networkString()
 	}
 	return fmt.Sprintf("%v %s", e.At, e.Kind)
 }
@@ -127,7 +152,7 @@ func (s Schedule) StoreWindows() []sim.Window {
 }
 
 // End returns the time of the last event, or of the end of the last
-// store-failure window.
+// window (store failure or latency, partition, clog, spike).
 func (s Schedule) End() sim.Time {
 	var end sim.Time
 	for _, e := range s {
@@ -139,7 +164,9 @@ func (s Schedule) End() sim.Time {
 // Validate checks that a schedule makes sense for a job of the given
 // number of workers: events in time order, workers in range, no process
 // crashed while down or restarted while up, windows that end after they
-// start. Schedules read from files must pass it; drawn ones always do.
+// start, network faults between nodes of the job and spikes of a bounded
+// size (validateWindow). Schedules read from files must pass it; drawn
+// ones always do.
 func (s Schedule) Validate(workers int) error {
 	up := map[int]bool{-1: true}
 	for w := range workers {
@@ -163,6 +190,11 @@ func (s Schedule) Validate(workers int) error {
 		case StoreFailure:
 			if e.Until <= e.At {
 				return fmt.Errorf("faults: event %d (%v): window ends before it starts", i, e)
+			}
+			continue
+		case StoreLatency, Partition, PartitionOneWay, SwizzleClog, DelaySpike:
+			if err := e.validateWindow(workers); err != nil {
+				return fmt.Errorf("faults: event %d (%v): %v", i, e, err)
 			}
 			continue
 		default:

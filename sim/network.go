@@ -61,9 +61,22 @@ type Clog struct {
 	Window Window
 }
 
+// Spike adds Extra latency to every message sent during a window over a
+// link that touches one of Nodes, or over every link if Nodes is empty: a
+// congested switch, a noisy neighbour, a GC pause of the network stack.
+type Spike struct {
+	Nodes  []NodeID
+	Extra  Time
+	Window Window
+}
+
+func (s Spike) slows(now Time, link Link) bool {
+	return s.Window.Contains(now) && (len(s.Nodes) == 0 || contains(s.Nodes, link.From) || contains(s.Nodes, link.To))
+}
+
 // Links is the default Network: per-link latency, FIFO per link as TCP
 // gives, and optional loss, duplication and reordering for layers that must
-// tolerate them, plus partitions and clogs over time windows.
+// tolerate them, plus partitions, clogs and delay spikes over time windows.
 type Links struct {
 	Default  Latency
 	PerLink  map[Link]Latency
@@ -73,6 +86,7 @@ type Links struct {
 
 	Partitions []Partition
 	Clogs      []Clog
+	Spikes     []Spike
 
 	lastArrival map[Link]Time
 }
@@ -101,9 +115,21 @@ func (n *Links) Transit(now Time, link Link, rng *rand.Rand, deliveries []Time) 
 		latency = n.Default
 	}
 	for range copies {
-		deliveries = append(deliveries, n.arrival(now, link, latency.draw(rng)))
+		deliveries = append(deliveries, n.arrival(now, link, latency.draw(rng)+n.extra(now, link)))
 	}
 	return deliveries
+}
+
+// extra is the latency the spikes add to a message sent now over link;
+// overlapping spikes add up.
+func (n *Links) extra(now Time, link Link) Time {
+	var d Time
+	for _, s := range n.Spikes {
+		if s.slows(now, link) {
+			d += s.Extra
+		}
+	}
+	return d
 }
 
 // arrival computes when a message with the given delay arrives, holding it

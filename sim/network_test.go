@@ -214,6 +214,37 @@ func TestClogDelaysWithoutLoss(t *testing.T) {
 	require.Equal(t, slices.Repeat([]Time{50}, 100), d2, "delays over the unclogged link")
 }
 
+// TestSpikeSlowsOnlyItsLinks checks that a delay spike adds its latency to
+// the notes sent in its window over links that touch its nodes, loses
+// none, keeps FIFO order (a note sent after the window waits behind the
+// slowed ones), and leaves other links alone.
+func TestSpikeSlowsOnlyItsLinks(t *testing.T) {
+	links := NewLinks(Latency{Mean: 50})
+	w := Window{From: 1000, Until: 5000}
+	links.Spikes = []Spike{{Nodes: []NodeID{1}, Extra: 700, Window: w}}
+	s := New(Config{Seed: 1, Network: links})
+	sn := &sender{to: []NodeID{1, 2}, count: 100, burst: 1, gap: 100}
+	addProbe(s, sn.script())
+	_, rx1 := addProbe(s, script{})
+	_, rx2 := addProbe(s, script{})
+	require.NoError(t, s.Run(Never))
+
+	seqs, delays := arrivals(rx1.last(), sn, 0)
+	require.Equal(t, iota64(100), seqs, "notes over the slowed link, in order")
+	lastSlow := Time(0)
+	for i, d := range delays {
+		sent := sn.sentAt[i]
+		want := Time(50)
+		if w.Contains(sent) {
+			want, lastSlow = 750, sent+750
+		}
+		want = max(want, lastSlow-sent) // FIFO behind the last slowed note
+		require.Equal(t, want, d, "delay of note %d sent at %v over the slowed link", i, sent)
+	}
+	_, d2 := arrivals(rx2.last(), sn, 0)
+	require.Equal(t, slices.Repeat([]Time{50}, 100), d2, "delays over a link the spike does not touch")
+}
+
 // TestDropAndDup checks the loss and duplication probabilities by counting
 // what arrives out of 10000 sends. The bounds are more than six standard
 // deviations wide; the run is deterministic anyway.
