@@ -136,19 +136,21 @@ func ixParseMsg(s string) (runtime.Message, error) {
 	return runtime.Int64Message(op, n), nil
 }
 
-// ixParseOps parses ID:OP:N operations into a coordinator's request.
+// ixParseOps parses ID:OP:N operations into a coordinator's request;
+// ID:OP:N:ro declares a 2PC call read-only.
 func ixParseOps(vals []string) (runtime.Message, error) {
 	ops := make([]ixOp, len(vals))
 	for i, v := range vals {
 		parts := strings.Split(v, ":")
-		if len(parts) != 3 {
-			return runtime.Message{}, fmt.Errorf("operation %q: want ID:OP:N", v)
+		ro := len(parts) == 4 && parts[3] == "ro"
+		if len(parts) != 3 && !ro {
+			return runtime.Message{}, fmt.Errorf("operation %q: want ID:OP:N or ID:OP:N:ro", v)
 		}
 		n, err := strconv.ParseInt(parts[2], 10, 64)
 		if err != nil {
 			return runtime.Message{}, fmt.Errorf("operation %q: %v", v, err)
 		}
-		ops[i] = ixOp{To: parts[0], Op: parts[1], Amount: n}
+		ops[i] = ixOp{To: parts[0], Op: parts[1], Amount: n, ReadOnly: ro}
 	}
 	b, err := json.Marshal(ops)
 	return runtime.Message{Kind: ixKindRun, Body: b}, err

@@ -74,10 +74,12 @@ const (
 // ixLink is the FIFO channel from one worker to another.
 type ixLink struct{ from, to runtime.WorkerID }
 
-// ixPacket is an envelope in flight on a link.
+// ixPacket is a transfer in flight on a link, kept whole: the worker that
+// receives it may check what its sender stamped on it.
 type ixPacket struct {
-	seq int
-	env runtime.Envelope
+	seq      int
+	transfer runtime.Transfer
+	env      runtime.Envelope // the transfer's
 }
 
 func NewEnv(opts Options) *Env {
@@ -165,9 +167,10 @@ func (e *Env) submit(c runtime.ClientID, to runtime.Address, m runtime.Message) 
 	e.workers[w].PollIngress()
 }
 
-func (e *Env) enqueue(l ixLink, env runtime.Envelope) {
+func (e *Env) enqueue(l ixLink, t runtime.Transfer) {
+	env := t.Envelope
 	e.sendSeq++
-	e.queues[l] = append(e.queues[l], ixPacket{seq: e.sendSeq, env: env})
+	e.queues[l] = append(e.queues[l], ixPacket{seq: e.sendSeq, transfer: t, env: env})
 	e.effect("%v -> %v: %s (in flight)", env.From, env.To, ixDescribeBrief(env.Msg))
 }
 
@@ -198,7 +201,7 @@ func (e *Env) deliver(l ixLink) {
 	} else {
 		e.queues[l] = q[1:]
 	}
-	e.workers[l.to].Receive(l.from, runtime.Transfer{Gen: 1, Envelope: p.env})
+	e.workers[l.to].Receive(l.from, p.transfer)
 }
 
 // stabilize delivers the oldest packet in flight until none is left.
@@ -287,7 +290,7 @@ func (h ixHost) Send(to runtime.WorkerID, p runtime.Packet) {
 		h.env.problemf("%v sent %v", h.id, p)
 		return
 	}
-	h.env.enqueue(ixLink{from: h.id, to: to}, t.Envelope)
+	h.env.enqueue(ixLink{from: h.id, to: to}, t)
 }
 
 func (h ixHost) Tell(runtime.Control) {}
@@ -410,9 +413,10 @@ func (e *Env) account(ctx runtime.Context, msg runtime.Message) error {
 
 // ixOp is one account operation of a transaction or saga request.
 type ixOp struct {
-	To     string // account id
-	Op     string
-	Amount int64
+	To       string // account id
+	Op       string
+	Amount   int64
+	ReadOnly bool `json:",omitempty"` // a 2PC call declared read-only
 }
 
 const ixKindRun = "run"
@@ -433,7 +437,7 @@ func (e *Env) calls(_ runtime.Context, msg runtime.Message) ([]twopc.Call, error
 	ops, err := ixDecodeOps(msg)
 	calls := make([]twopc.Call, len(ops))
 	for i, op := range ops {
-		calls[i] = twopc.Call{To: runtime.Address{Type: Account, ID: op.To}, Msg: runtime.Int64Message(op.Op, op.Amount)}
+		calls[i] = twopc.Call{To: runtime.Address{Type: Account, ID: op.To}, Msg: runtime.Int64Message(op.Op, op.Amount), ReadOnly: op.ReadOnly}
 	}
 	return calls, err
 }

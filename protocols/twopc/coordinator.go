@@ -11,9 +11,15 @@ import (
 // Call is one participant of a transaction: an address and the message its
 // function runs with. A participant is an ordinary function: the same code
 // runs whether called plainly, in a transaction or in a saga.
+//
+// A ReadOnly call's prepare takes the participant's lock shared, so that
+// read-only calls of many transactions hold it at once. Its function must
+// not write state: if it does, the participant votes no with
+// ReasonReadOnlyWrite and the transaction aborts.
 type Call struct {
-	To  runtime.Address
-	Msg runtime.Message
+	To       runtime.Address
+	Msg      runtime.Message
+	ReadOnly bool `json:",omitempty"`
 }
 
 // Status is how a transaction ended.
@@ -77,13 +83,13 @@ const stateCoord = "\x002pc.coord"
 
 // progress is a coordinator's transaction in flight.
 type progress struct {
-	Caller  runtime.Address    // who sent the request; zero for a client
-	Calls   []Call             // the participants
-	Votes   []int8             // per call: 0 none yet, 1 yes, -1 no
-	Replies []*runtime.Message // per call: the function's answer, with a yes
-	Waits   []runtime.Address  // per call: the coordinator of the lock holder it waits behind
-	Edges   int                // waits-for edges this transaction has had: its probes' sequence
-	Probed  []probe            // probes already forwarded
+	Caller  runtime.Address     // who sent the request; zero for a client
+	Calls   []Call              // the participants
+	Votes   []int8              // per call: 0 none yet, 1 yes, -1 no
+	Replies []*runtime.Message  // per call: the function's answer, with a yes
+	Waits   [][]runtime.Address // per call: the coordinators of the lock holders it waits behind
+	Edges   int                 // waits-for edges this transaction has had: its probes' sequence
+	Probed  []probe             // probes already forwarded
 }
 
 // Register registers c as the function type t.
@@ -115,7 +121,7 @@ func (c Coordinator) begin(ctx runtime.Context, msg runtime.Message) error {
 		return err
 	}
 	p := &progress{Caller: ctx.Caller(), Calls: calls,
-		Votes: make([]int8, len(calls)), Replies: make([]*runtime.Message, len(calls)), Waits: make([]runtime.Address, len(calls))}
+		Votes: make([]int8, len(calls)), Replies: make([]*runtime.Message, len(calls)), Waits: make([][]runtime.Address, len(calls))}
 	if len(calls) == 0 {
 		c.decide(ctx, p, Outcome{Status: Committed, Replies: p.Replies})
 		return nil
@@ -123,7 +129,7 @@ func (c Coordinator) begin(ctx runtime.Context, msg runtime.Message) error {
 	save(ctx, p)
 	self := ctx.Self()
 	for i, call := range calls {
-		ctx.Send(call.To, encode(kindPrepare, prepare{Txn: txnOf(self), Coordinator: self, Call: i, Msg: call.Msg, Stamp: ctx.Request()}))
+		ctx.Send(call.To, encode(kindPrepare, prepare{Txn: txnOf(self), Coordinator: self, Call: i, Msg: call.Msg, Stamp: ctx.Request(), ReadOnly: call.ReadOnly}))
 	}
 	return nil
 }
@@ -140,7 +146,7 @@ func (c Coordinator) onVote(ctx runtime.Context, msg runtime.Message) error {
 	if v.Call < 0 || v.Call >= len(p.Calls) || p.Votes[v.Call] != 0 {
 		panic(fmt.Sprintf("twopc: %v: vote %+v does not match the transaction", ctx.Self(), v))
 	}
-	p.Waits[v.Call] = runtime.Address{}
+	p.Waits[v.Call] = nil
 	if !v.Yes && c.Bug != BugCommitOnNo {
 		status := Aborted
 		if v.Reason == ReasonConflict {
@@ -164,8 +170,9 @@ func (c Coordinator) onVote(ctx runtime.Context, msg runtime.Message) error {
 	return nil
 }
 
-// onBlocked records a waits-for edge and starts edge chasing along it: a
-// probe naming this transaction goes to the holder's coordinator.
+// onBlocked records the waits-for edges of one call, one per holder of
+// the lock it waits for, and starts edge chasing along them: a probe
+// naming this transaction goes to each holder's coordinator.
 func (c Coordinator) onBlocked(ctx runtime.Context, msg runtime.Message) error {
 	p, ok := load(ctx)
 	if !ok {
@@ -175,10 +182,16 @@ func (c Coordinator) onBlocked(ctx runtime.Context, msg runtime.Message) error {
 	if err := decode(msg, &b); err != nil {
 		return err
 	}
-	p.Waits[b.Call] = b.Holder
+	if b.Call < 0 || b.Call >= len(p.Calls) || len(b.Holders) == 0 {
+		panic(fmt.Sprintf("twopc: %v: blocked %+v does not match the transaction", ctx.Self(), b))
+	}
+	p.Waits[b.Call] = b.Holders
 	p.Edges++
 	save(ctx, p)
-	ctx.Send(b.Holder, encode(kindProbe, probe{Initiator: ctx.Self(), Seq: p.Edges}))
+	m := encode(kindProbe, probe{Initiator: ctx.Self(), Seq: p.Edges})
+	for _, h := range b.Holders {
+		ctx.Send(h, m)
+	}
 	return nil
 }
 
@@ -207,9 +220,9 @@ func (c Coordinator) onProbe(ctx runtime.Context, msg runtime.Message) error {
 	}
 	p.Probed = append(p.Probed, pr)
 	save(ctx, p)
-	for _, holder := range p.Waits {
-		if !holder.IsZero() {
-			ctx.Send(holder, msg)
+	for _, holders := range p.Waits {
+		for _, h := range holders {
+			ctx.Send(h, msg)
 		}
 	}
 	return nil

@@ -43,28 +43,45 @@
 // # Participant
 //
 // Participant is a runtime.Pipeline; every instance of a job goes through
-// it. It keeps a lock, the kept effects and a FIFO queue in instance state:
+// it. It keeps a lock (its holders, with their kept effects) and a FIFO
+// queue in instance state. A Call declared ReadOnly takes the lock shared:
 //
-//	            PREPARE(T): run the function
-//	unlocked ──────────────────────────────► locked by T
-//	   ▲   failed: vote no, stay unlocked      │ kept effects = what it did
-//	   │                                       │ (its reply goes with the yes vote)
-//	   │ COMMIT(T): apply kept effects         │ any other message: queued
-//	   │ ABORT(T): drop them                   │ (a PREPARE: BLOCKED to its
-//	   └───────────────────────────────────────┘  coordinator, naming T;
-//	     then serve the queue in order             under NoWait: vote no)
-//	     until a message locks again
+//	            PREPARE(T): run the function; failed: vote no, stay unlocked
+//	locked by T ◄──────────────── unlocked ───────────────► shared by R1..Rn
+//	(exclusive)   PREPARE(T)       ▲     ▲    PREPARE(R),      │  ▲
+//	     │                         │     │    read-only        │  │ PREPARE(R'),
+//	     │ COMMIT(T): apply kept   │     │                     └──┘ read-only,
+//	     │ ABORT(T): drop them     │     │ COMMIT/ABORT of the      queue empty:
+//	     └─────────────────────────┘     └─ last Ri (of another     joins
+//	       then serve the queue             Ri: still shared)
+//	                                        then serve the queue
+//
+//	locked either way, every other message is queued; a PREPARE also:
+//	  Wait:    BLOCKED to its coordinator, naming every holder
+//	  NoWait:  vote no (conflict)
+//	  WaitDie: wait if older than every holder, else vote no (conflict)
+//
+// COMMIT applies the holder's kept effects, ABORT drops them; a read-only
+// call's function that writes state is refused at prepare (vote no,
+// ReasonReadOnlyWrite), so a shared holder keeps only messages. When the
+// last holder leaves, the queue is served in order until a message locks
+// the instance exclusively; while the lock is shared, read-only prepares at
+// the head of the queue join it. A read-only prepare never overtakes a
+// queued message, so a writer waiting for readers is not starved by later
+// ones.
 //
 // ABORT of a transaction whose PREPARE still waits in the queue removes it
-// from there. When the lock passes to a new holder, the coordinators of
-// prepares still queued learn the new waits-for edge, so no deadlock
-// through it goes unnoticed.
+// from there (and, under a shared lock, lets the read-only prepares behind
+// it join). When the lock passes to new holders, the prepares still queued
+// are judged again: under Wait their coordinators learn the new waits-for
+// edges, so no deadlock through them goes unnoticed; under WaitDie those
+// not older than every new holder die.
 //
 // # Deadlocks
 //
 // Chandy-Misra-Haas edge chasing, as in the paper: a queued PREPARE makes
 // the participant tell the waiting coordinator who holds the lock; the
-// coordinator sends a probe naming itself to the holder's coordinator;
+// coordinator sends a probe naming itself to each holder's coordinator;
 // coordinators forward probes along their own waits-for edges, once per
 // probe; a probe that returns to its initiator aborts it as Retryable. An
 // edge may be stale by the time a probe travels it, so a transaction may
@@ -74,9 +91,11 @@
 //
 // Conflict selects how a prepare meets a held lock: Wait (the paper's, with
 // deadlock detection), NoWait (Beldi's: abort at once) or WaitDie (older
-// waits, younger aborts; no deadlocks, no probes). Locks are exclusive and
-// whole-instance; shared locks for read-only participants are not built
-// yet. Bugs lists deliberately broken variants (apply at prepare, unlock
-// before commit, commit on a no, commit with a vote missing, dirty read)
-// that the scenario checks and `flowtx selftest` must catch.
+// waits, younger aborts; no deadlocks, no probes). Locks are whole-instance,
+// exclusive, or shared among read-only calls; a shared lock has at most
+// holdersMax holders, and at most queueMax messages wait behind a lock.
+// Bugs lists deliberately broken variants (apply at prepare, unlock before
+// commit, commit on a no, commit with a vote missing, dirty read, queue
+// served newest first) that the interaction tests, the scenario checks and
+// `flowtx selftest` must catch.
 package twopc

@@ -19,7 +19,8 @@ import (
 //
 //	start [conflict=POLICY] [bug=NAME]         build the job (wait, no-wait, wait-die), print placement
 //	submit client=C to=T/ID msg=OP[:N]         a plain request to an account
-//	submit client=C to=T/ID ops=(ID:OP:N, ...) a transaction (2pc/...) or saga (saga/..., saga-seq/...)
+//	submit client=C to=T/ID ops=(ID:OP:N, ...) a transaction (2pc/...) or saga (saga/..., saga-seq/...);
+//	                                           ID:OP:N:ro declares a 2PC call read-only (a shared lock)
 //	deliver to=T/ID [from=T/ID] [kind=K]       deliver the oldest matching message in flight
 //	stabilize                                  deliver everything in flight, oldest first
 //	pending / state / responses                print messages in flight / instance state / responses
@@ -45,7 +46,8 @@ func TestInteractionApplyAtPrepare(t *testing.T) {
 // each is on a worker of its own.
 var ixAddresses = []runtime.Address{
 	{Type: protocoltest.Account, ID: "a"}, {Type: protocoltest.Account, ID: "b"}, {Type: protocoltest.Account, ID: "c"}, {Type: protocoltest.Account, ID: "d"},
-	{Type: protocoltest.TwoPC, ID: "t1"}, {Type: protocoltest.TwoPC, ID: "t2"},
+	{Type: protocoltest.TwoPC, ID: "t1"}, {Type: protocoltest.TwoPC, ID: "t2"}, {Type: protocoltest.TwoPC, ID: "t3"},
+	{Type: protocoltest.TwoPC, ID: "r1"}, {Type: protocoltest.TwoPC, ID: "r2"}, {Type: protocoltest.TwoPC, ID: "r3"},
 }
 
 // TestInteractionQueueReordered is the known-bad run of queue_fifo.txt:

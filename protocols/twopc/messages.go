@@ -28,6 +28,7 @@ type prepare struct {
 	Call        int // the participant's index among the transaction's calls
 	Msg         runtime.Message
 	Stamp       runtime.RequestID // the transaction's age, for wait-die
+	ReadOnly    bool              `json:",omitempty"` // take the lock shared
 }
 
 // older reports whether a transaction stamped a is older than one stamped
@@ -53,11 +54,11 @@ type vote struct {
 	Reply  *runtime.Message
 }
 
-// blocked tells a coordinator that its prepare waits behind Holder at one
-// participant.
+// blocked tells a coordinator that its prepare waits behind Holders (the
+// coordinators of the lock's holders) at one participant.
 type blocked struct {
-	Call   int
-	Holder runtime.Address
+	Call    int
+	Holders []runtime.Address
 }
 
 // probe is a Chandy-Misra-Haas probe: it travels along waits-for edges and

@@ -67,9 +67,10 @@ const (
 // Participant is the participant side of 2PC: a runtime.Pipeline that
 // locks an instance for the transaction that prepares it, keeps the
 // function's effects aside until the decision, and queues every other
-// message to a locked instance in one FIFO queue. Messages that are not
-// 2PC's go to Next (the default pipeline if nil) when the instance is
-// unlocked.
+// message to a locked instance in one FIFO queue. A read-only call's
+// prepare takes the lock shared: other read-only prepares join it while
+// nothing waits in the queue. Messages that are not 2PC's go to Next (the
+// default pipeline if nil) when the instance is unlocked.
 //
 // The lock, the kept effects and the queue live in the instance's state,
 // under names that start with stateLock and stateQueue, so checkpoints
@@ -87,13 +88,45 @@ const (
 	stateQueue = "\x002pc.queue"
 )
 
-// lock is the instance's lock: which transaction holds it, its coordinator
-// and the effects its prepare produced, kept until the decision.
+// holdersMax bounds a shared lock's holders: each is a transaction in
+// flight, so a job's clients bound them long before this does.
+const holdersMax = 1 << 16
+
+// lock is the instance's lock: its holders, exactly one unless Shared,
+// in the order they took it.
 type lock struct {
+	Holders []holder
+	Shared  bool `json:",omitempty"`
+}
+
+// holder is a transaction that holds the lock: its coordinator, its age
+// and the effects its prepare produced, kept until the decision.
+type holder struct {
 	Txn         TxnID
 	Coordinator runtime.Address
 	Stamp       runtime.RequestID
 	Effects     runtime.Effects
+}
+
+// find returns the index of txn among the holders, or -1.
+func (l lock) find(txn TxnID) int {
+	for i, h := range l.Holders {
+		if h.Txn == txn {
+			return i
+		}
+	}
+	return -1
+}
+
+// youngerThanAny reports whether a transaction stamped s is not older than
+// every holder: under WaitDie it may not wait.
+func (l lock) youngerThanAny(s runtime.RequestID) bool {
+	for _, h := range l.Holders {
+		if !older(s, h.Stamp) {
+			return true
+		}
+	}
+	return false
 }
 
 // Deliver implements runtime.Pipeline.
@@ -102,40 +135,51 @@ func (p *Participant) Deliver(in *runtime.Instance, e runtime.Envelope) {
 	case kindCommit, kindAbort:
 		p.decide(in, e)
 	default:
-		if _, locked := in.Get(stateLock); locked {
-			p.conflict(in, e)
+		if l, locked := p.lookupLock(in); locked {
+			p.conflict(in, e, l)
 			return
 		}
-		p.run(in, e)
+		p.run(in, e, lock{})
 	}
 }
 
-// run handles a message to an unlocked instance.
-func (p *Participant) run(in *runtime.Instance, e runtime.Envelope) {
+// run handles a message to an instance that is unlocked (l is zero), or
+// a read-only prepare that joins the shared lock l.
+func (p *Participant) run(in *runtime.Instance, e runtime.Envelope, l lock) {
 	if e.Msg.Kind != kindPrepare {
 		p.next(in, e)
 		return
 	}
-	var pr prepare
-	if err := decode(e.Msg, &pr); err != nil {
-		panic(fmt.Sprintf("twopc: %v: %v", in.Address(), err))
-	}
+	pr := p.decodePrepare(in, e)
 	call := runtime.Envelope{From: pr.Coordinator, To: e.To, Request: e.Request, Msg: pr.Msg}
 	fx, err := in.Invoke(call)
 	if err != nil {
 		p.vote(in, e, pr, vote{Call: pr.Call, Reason: err.Error()})
 		return
 	}
-	reply := protocols.TakeReply(&fx, pr.Coordinator)
-	switch {
-	case p.Bug == BugApplyAtPrepare:
-		in.Apply(fx)
-		p.setLock(in, lock{Txn: pr.Txn, Coordinator: pr.Coordinator, Stamp: pr.Stamp})
-	case p.Bug == BugUnlockBeforeCommit:
-		in.Apply(fx)
-	default:
-		p.setLock(in, lock{Txn: pr.Txn, Coordinator: pr.Coordinator, Stamp: pr.Stamp, Effects: fx})
+	if pr.ReadOnly && len(fx.Mutations) > 0 {
+		p.vote(in, e, pr, vote{Call: pr.Call, Reason: ReasonReadOnlyWrite})
+		return
 	}
+	reply := protocols.TakeReply(&fx, pr.Coordinator)
+	h := holder{Txn: pr.Txn, Coordinator: pr.Coordinator, Stamp: pr.Stamp, Effects: fx}
+	switch p.Bug {
+	case BugApplyAtPrepare:
+		in.Apply(fx)
+		h.Effects = runtime.Effects{}
+	case BugUnlockBeforeCommit:
+		in.Apply(fx)
+		p.vote(in, e, pr, vote{Call: pr.Call, Yes: true, Reply: reply})
+		return
+	}
+	if !pr.ReadOnly {
+		l = lock{}
+	}
+	if len(l.Holders) >= holdersMax {
+		panic(fmt.Sprintf("twopc: %v: %d holders of a shared lock, more than %d", in.Address(), len(l.Holders), holdersMax))
+	}
+	l.Holders, l.Shared = append(l.Holders, h), pr.ReadOnly
+	p.setLock(in, l)
 	p.vote(in, e, pr, vote{Call: pr.Call, Yes: true, Reply: reply})
 }
 
@@ -143,67 +187,108 @@ func (p *Participant) vote(in *runtime.Instance, e runtime.Envelope, pr prepare,
 	in.Send(runtime.Envelope{From: e.To, To: pr.Coordinator, Request: e.Request, Msg: encode(kindVote, v)})
 }
 
-// conflict handles a message to a locked instance.
-func (p *Participant) conflict(in *runtime.Instance, e runtime.Envelope) {
-	holder := p.getLock(in)
+func (p *Participant) decodePrepare(in *runtime.Instance, e runtime.Envelope) prepare {
+	var pr prepare
+	if err := decode(e.Msg, &pr); err != nil {
+		panic(fmt.Sprintf("twopc: %v: %v", in.Address(), err))
+	}
+	return pr
+}
+
+// conflict handles a message to a locked instance. A read-only prepare
+// joins a shared lock if nothing waits in the queue: a reader never
+// overtakes a waiting writer (or any queued message), so writers do not
+// starve.
+func (p *Participant) conflict(in *runtime.Instance, e runtime.Envelope, l lock) {
 	if p.Bug == BugDirtyRead && e.Msg.Kind != kindPrepare {
-		p.dirty(in, e, holder)
+		p.dirty(in, e, l)
 		return
 	}
+	q := p.queue(in)
 	if e.Msg.Kind == kindPrepare {
-		var pr prepare
-		if err := decode(e.Msg, &pr); err != nil {
-			panic(fmt.Sprintf("twopc: %v: %v", in.Address(), err))
-		}
-		switch {
-		case p.Conflict == NoWait, p.Conflict == WaitDie && !older(pr.Stamp, holder.Stamp):
-			p.vote(in, e, pr, vote{Call: pr.Call, Reason: ReasonConflict})
+		pr := p.decodePrepare(in, e)
+		if pr.ReadOnly && l.Shared && len(q) == 0 {
+			p.run(in, e, l)
 			return
-		case p.Conflict == Wait:
-			p.notifyBlocked(in, e, pr, holder)
+		}
+		if !p.mayWait(in, e, pr, l) {
+			return
 		}
 	}
-	q := p.queue(in)
-	q = append(q, e)
-	p.setQueue(in, q)
+	if len(q) >= queueMax {
+		panic(fmt.Sprintf("twopc: %v: %d messages queued behind the lock, more than %d", in.Address(), len(q), queueMax))
+	}
+	p.setQueue(in, append(q, e))
 }
 
-// dirty is BugDirtyRead: it runs e against the state the holder's kept
+// queueMax bounds the messages queued behind one lock.
+const queueMax = 1 << 20
+
+// mayWait applies the conflict policy to a prepare that cannot take the
+// lock l: it votes no (NoWait, or WaitDie for a prepare not older than
+// every holder) and returns false, or lets it wait, telling its
+// coordinator under Wait whom it waits for.
+func (p *Participant) mayWait(in *runtime.Instance, e runtime.Envelope, pr prepare, l lock) bool {
+	switch {
+	case p.Conflict == NoWait, p.Conflict == WaitDie && l.youngerThanAny(pr.Stamp):
+		p.vote(in, e, pr, vote{Call: pr.Call, Reason: ReasonConflict})
+		return false
+	case p.Conflict == Wait:
+		p.notifyBlocked(in, e, pr, l)
+	}
+	return true
+}
+
+// dirty is BugDirtyRead: it runs e against the state the holders' kept
 // writes would produce, then puts the committed state back.
-func (p *Participant) dirty(in *runtime.Instance, e runtime.Envelope, holder lock) {
+func (p *Participant) dirty(in *runtime.Instance, e runtime.Envelope, l lock) {
 	saved := map[string][]byte{}
-	for _, m := range holder.Effects.Mutations {
-		if v, ok := in.Get(m.Name); ok {
-			saved[m.Name] = v
+	var written []string
+	for _, h := range l.Holders {
+		for _, m := range h.Effects.Mutations {
+			if v, ok := in.Get(m.Name); ok {
+				saved[m.Name] = v
+			}
+			written = append(written, m.Name)
+			in.Set(m.Name, m.Value)
 		}
-		in.Set(m.Name, m.Value)
 	}
 	p.next(in, e)
-	for _, m := range holder.Effects.Mutations {
-		if v, ok := saved[m.Name]; ok {
-			in.Set(m.Name, v)
+	for _, name := range written {
+		if v, ok := saved[name]; ok {
+			in.Set(name, v)
 		} else {
-			in.Delete(m.Name)
+			in.Delete(name)
 		}
 	}
 }
 
-// ReasonConflict is the no vote of a no-wait participant that found the
-// instance locked: the transaction may succeed if retried.
-const ReasonConflict = "conflict"
+// Reasons of a participant's no vote that are the protocol's, not the
+// business function's.
+const (
+	// ReasonConflict: a no-wait or wait-die participant found the instance
+	// locked; the transaction may succeed if retried.
+	ReasonConflict = "conflict"
+	// ReasonReadOnlyWrite: a call declared read-only wrote state. A
+	// shared lock cannot keep writes, so the participant refuses them: a
+	// business abort, since retrying cannot help.
+	ReasonReadOnlyWrite = "read-only call wrote state"
+)
 
-// decide applies or drops the kept effects of a commit or abort, unlocks
-// and serves the queue. An abort of a transaction whose prepare still waits
-// in the queue removes it from there.
+// decide applies or drops the kept effects of a commit or abort and
+// releases the holder's lock; once the last holder is gone it serves the
+// queue. An abort of a transaction whose prepare still waits in the queue
+// removes it from there.
 func (p *Participant) decide(in *runtime.Instance, e runtime.Envelope) {
 	var d decision
 	if err := decode(e.Msg, &d); err != nil {
 		panic(fmt.Sprintf("twopc: %v: %v", in.Address(), err))
 	}
 	l, locked := p.lookupLock(in)
-	if !locked || l.Txn != d.Txn {
+	i := l.find(d.Txn)
+	if i < 0 {
 		if e.Msg.Kind == kindAbort {
-			p.dropQueued(in, d.Txn)
+			p.dropQueued(in, d.Txn, l)
 			return
 		}
 		if p.Bug == BugUnlockBeforeCommit || p.Bug == BugApplyAtPrepare && !locked {
@@ -211,78 +296,97 @@ func (p *Participant) decide(in *runtime.Instance, e runtime.Envelope) {
 		}
 		panic(fmt.Sprintf("twopc: %v: commit of %s, which does not hold the lock", in.Address(), d.Txn))
 	}
-	in.Delete(stateLock)
-	if e.Msg.Kind == kindCommit && p.Bug != BugApplyAtPrepare {
-		in.Apply(l.Effects)
+	h := l.Holders[i]
+	l.Holders = append(l.Holders[:i:i], l.Holders[i+1:]...)
+	if len(l.Holders) > 0 {
+		p.setLock(in, l)
+	} else {
+		in.Delete(stateLock)
 	}
-	p.serveQueue(in)
+	if e.Msg.Kind == kindCommit && p.Bug != BugApplyAtPrepare {
+		in.Apply(h.Effects)
+	}
+	if len(l.Holders) == 0 {
+		p.serveQueue(in, true)
+	}
 }
 
 // notifyBlocked tells a waiting transaction's coordinator who holds the
-// lock it waits for: a waits-for edge, which its coordinator chases.
-func (p *Participant) notifyBlocked(in *runtime.Instance, e runtime.Envelope, pr prepare, holder lock) {
-	in.Send(runtime.Envelope{From: e.To, To: pr.Coordinator, Request: e.Request,
-		Msg: encode(kindBlocked, blocked{Call: pr.Call, Holder: holder.Coordinator})})
+// lock it waits for: a waits-for edge per holder, which its coordinator
+// chases.
+func (p *Participant) notifyBlocked(in *runtime.Instance, e runtime.Envelope, pr prepare, l lock) {
+	b := blocked{Call: pr.Call, Holders: make([]runtime.Address, len(l.Holders))}
+	for i, h := range l.Holders {
+		b.Holders[i] = h.Coordinator
+	}
+	in.Send(runtime.Envelope{From: e.To, To: pr.Coordinator, Request: e.Request, Msg: encode(kindBlocked, b)})
 }
 
-// serveQueue runs queued messages in order until one locks the instance;
-// the prepares still queued are then re-judged against the new holder.
-func (p *Participant) serveQueue(in *runtime.Instance) {
+// serveQueue serves queued messages in order: all of them on an unlocked
+// instance until one locks it, and read-only prepares at the head while
+// the lock is shared. handedOver says the holders changed since the
+// prepares still queued were last judged; they are then judged again.
+func (p *Participant) serveQueue(in *runtime.Instance, handedOver bool) {
 	for {
-		if l, locked := p.lookupLock(in); locked {
-			p.requeue(in, l)
-			return
-		}
 		q := p.queue(in)
 		if len(q) == 0 {
 			return
 		}
+		next := 0
 		if p.Bug == BugQueueReordered {
-			p.setQueue(in, q[:len(q)-1])
-			p.run(in, q[len(q)-1])
-			continue
+			next = len(q) - 1
 		}
-		p.setQueue(in, q[1:])
-		p.run(in, q[0])
+		l, locked := p.lookupLock(in)
+		if locked && !p.joins(in, l, q[next]) {
+			if handedOver {
+				p.requeue(in, l)
+			}
+			return
+		}
+		p.setQueue(in, append(q[:next:next], q[next+1:]...))
+		p.run(in, q[next], l)
+		handedOver = true
 	}
 }
 
-// requeue re-judges the prepares still queued once the lock has a new
-// holder: under Wait their coordinators learn the new waits-for edge (or a
-// deadlock through it would go unnoticed); under WaitDie a prepare younger
-// than the new holder may no longer wait, and dies.
-func (p *Participant) requeue(in *runtime.Instance, holder lock) {
+// joins reports whether the queued message e may take the lock l now: a
+// read-only prepare, while the lock is shared.
+func (p *Participant) joins(in *runtime.Instance, l lock, e runtime.Envelope) bool {
+	return l.Shared && e.Msg.Kind == kindPrepare && p.decodePrepare(in, e).ReadOnly
+}
+
+// requeue re-judges the prepares still queued once the lock has new
+// holders: under Wait their coordinators learn the new waits-for edges (or
+// a deadlock through them would go unnoticed); under WaitDie a prepare not
+// older than every holder may no longer wait, and dies.
+func (p *Participant) requeue(in *runtime.Instance, l lock) {
 	q := p.queue(in)
 	kept := q[:0:0]
 	for _, e := range q {
-		var pr prepare
-		if e.Msg.Kind != kindPrepare || decode(e.Msg, &pr) != nil {
+		if e.Msg.Kind != kindPrepare {
 			kept = append(kept, e)
 			continue
 		}
-		switch {
-		case p.Conflict == WaitDie && !older(pr.Stamp, holder.Stamp):
-			p.vote(in, e, pr, vote{Call: pr.Call, Reason: ReasonConflict})
-			continue
-		case p.Conflict == Wait:
-			p.notifyBlocked(in, e, pr, holder)
+		if p.mayWait(in, e, p.decodePrepare(in, e), l) {
+			kept = append(kept, e)
 		}
-		kept = append(kept, e)
 	}
 	if len(kept) != len(q) {
 		p.setQueue(in, kept)
 	}
 }
 
-func (p *Participant) dropQueued(in *runtime.Instance, txn TxnID) {
+// dropQueued removes an aborted transaction's prepare from the queue. If
+// it was a writer waiting for a shared lock, the readers behind it may
+// join now.
+func (p *Participant) dropQueued(in *runtime.Instance, txn TxnID, l lock) {
 	q := p.queue(in)
 	for i, e := range q {
-		if e.Msg.Kind != kindPrepare {
-			continue
-		}
-		var pr prepare
-		if err := decode(e.Msg, &pr); err == nil && pr.Txn == txn {
+		if e.Msg.Kind == kindPrepare && p.decodePrepare(in, e).Txn == txn {
 			p.setQueue(in, append(q[:i:i], q[i+1:]...))
+			if l.Shared {
+				p.serveQueue(in, false)
+			}
 			return
 		}
 	}
@@ -301,11 +405,6 @@ func (p *Participant) next(in *runtime.Instance, e runtime.Envelope) {
 func (p *Participant) lookupLock(in *runtime.Instance) (lock, bool) {
 	var l lock
 	return l, loadRaw(in, stateLock, &l)
-}
-
-func (p *Participant) getLock(in *runtime.Instance) lock {
-	l, _ := p.lookupLock(in)
-	return l
 }
 
 func (p *Participant) setLock(in *runtime.Instance, l lock) {
