@@ -32,6 +32,11 @@ const (
 	// holding it, so the snapshot includes messages its sender's snapshot
 	// says were never sent.
 	BugNoAlignment Bug = "no-alignment"
+	// BugIgnoreChannelGap has a worker that finds a channel lost packets
+	// (a partition) go on as if none were lost, instead of failing and
+	// reporting it: the lost messages' effects are lost for good once a
+	// checkpoint completes past them.
+	BugIgnoreChannelGap Bug = "ignore-channel-gap"
 )
 
 // Bugs lists the known bugs.
@@ -39,5 +44,6 @@ func Bugs() []Bug {
 	return []Bug{
 		BugKeepFailedEffects, BugNoChannelRecording, BugEarlyEgress,
 		BugNoIngressRewind, BugCompleteEarly, BugSnapshotWithoutDelayed, BugNoAlignment,
+		BugIgnoreChannelGap,
 	}
 }

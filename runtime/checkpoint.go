@@ -30,7 +30,16 @@ func (n CheckpointID) String() string {
 type Epoch = CheckpointID
 
 // Packet is anything one worker sends another over their FIFO channel:
-// a Transfer of a function message, or a Marker of a snapshot.
+// a Transfer of a function message, a Marker of a snapshot, or a Ping
+// that says how far the channel has come.
+//
+// Every packet carries its generation and its sequence number on its
+// channel: the sender numbers the packets of each generation on each
+// channel from 1, and a receiver that sees a number past the next one
+// knows the channel lost packets (a partition) and fails (Broken).
+// Fingerprints leave the sequence number out: it is a function of the
+// channel's history, which the trace hash already holds, and leaving it
+// out keeps the trace hashes of runs recorded before it existed.
 type Packet interface {
 	Fingerprint() uint64
 	packet()
@@ -39,6 +48,7 @@ type Packet interface {
 // Transfer carries a function message between workers.
 type Transfer struct {
 	Gen      Generation
+	Seq      uint64
 	Envelope Envelope
 }
 
@@ -46,11 +56,22 @@ type Transfer struct {
 // separates the messages sent before the sender's snapshot from those after.
 type Marker struct {
 	Gen        Generation
+	Seq        uint64
 	Checkpoint CheckpointID
+}
+
+// Ping carries nothing but its sequence number: a worker with
+// Config.ChannelHeartbeats sends one on every outgoing channel with each
+// heartbeat, so that packets lost at the end of a channel's traffic are
+// noticed without waiting for the next packet.
+type Ping struct {
+	Gen Generation
+	Seq uint64
 }
 
 func (Transfer) packet() {}
 func (Marker) packet()   {}
+func (Ping) packet()     {}
 
 // Fingerprint digests the transfer for the simulator's trace hash.
 func (t Transfer) Fingerprint() uint64 { return t.Envelope.Fingerprint() ^ uint64(t.Gen)<<48 }
@@ -60,8 +81,27 @@ func (m Marker) Fingerprint() uint64 {
 	return uint64(digest(0).addUint(0x4d).addUint(uint64(m.Gen)).addUint(uint64(m.Checkpoint)))
 }
 
-func (t Transfer) String() string { return fmt.Sprintf("g%d %v", t.Gen, t.Envelope) }
-func (m Marker) String() string   { return fmt.Sprintf("g%d marker %v", m.Gen, m.Checkpoint) }
+// Fingerprint digests the ping for the simulator's trace hash.
+func (p Ping) Fingerprint() uint64 {
+	return uint64(digest(0).addUint(0x50).addUint(uint64(p.Gen)))
+}
+
+func (t Transfer) String() string { return fmt.Sprintf("g%d #%d %v", t.Gen, t.Seq, t.Envelope) }
+func (m Marker) String() string   { return fmt.Sprintf("g%d #%d marker %v", m.Gen, m.Seq, m.Checkpoint) }
+func (p Ping) String() string     { return fmt.Sprintf("g%d #%d ping", p.Gen, p.Seq) }
+
+// packetHeader returns a packet's generation and sequence number.
+func packetHeader(p Packet) (Generation, uint64) {
+	switch p := p.(type) {
+	case Transfer:
+		return p.Gen, p.Seq
+	case Marker:
+		return p.Gen, p.Seq
+	case Ping:
+		return p.Gen, p.Seq
+	}
+	panic(fmt.Sprintf("runtime: unknown packet %T", p))
+}
 
 // Control is a message between the checkpoint coordinator and a worker.
 type Control struct {
@@ -80,7 +120,7 @@ type Control struct {
 type ControlKind uint8
 
 // Control messages. Coordinator to worker: Restore, Snapshot, Committed.
-// Worker to coordinator: Restored, Acked, Failed, Heartbeat.
+// Worker to coordinator: Restored, Acked, Failed, Heartbeat, Broken.
 const (
 	// Restore tells a worker to drop everything and load checkpoint
 	// Checkpoint (0: the empty state) as generation Gen.
@@ -101,11 +141,17 @@ const (
 	// Heartbeat says a worker is alive, and which generation it runs
 	// (0: a fresh process waiting to be restored).
 	Heartbeat
+	// Broken reports that a channel into the worker lost packets of
+	// generation Gen: the worker has stopped and waits for a recovery. A
+	// failed worker sends it in place of every heartbeat until restored,
+	// so that a lost report is repeated.
+	Broken
 )
 
 var controlNames = [...]string{
 	Restore: "restore", Snapshot: "snapshot", Committed: "committed",
 	Restored: "restored", Acked: "acked", Failed: "failed", Heartbeat: "heartbeat",
+	Broken: "broken",
 }
 
 func (k ControlKind) String() string {
@@ -123,8 +169,8 @@ func (c Control) Fingerprint() uint64 {
 
 func (c Control) String() string {
 	switch c.Kind {
-	case Heartbeat:
-		return fmt.Sprintf("g%d heartbeat", c.Gen)
+	case Heartbeat, Broken:
+		return fmt.Sprintf("g%d %v", c.Gen, c.Kind)
 	case Restore:
 		return fmt.Sprintf("g%d restore %v (from g%d)", c.Gen, c.Checkpoint, c.Source)
 	}

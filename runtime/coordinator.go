@@ -242,6 +242,8 @@ func (c *Coordinator) Receive(w WorkerID, m Control) {
 		c.onRestored(w, m.Gen)
 	case Acked, Failed:
 		c.onAck(w, m)
+	case Broken:
+		c.onBroken(m.Gen)
 	default:
 		broken("coordinator: unexpected control %v from %v", m, w)
 	}
@@ -262,6 +264,16 @@ func (c *Coordinator) onHeartbeat(w WorkerID, g Generation) {
 		if g == 0 && c.restored[w] {
 			c.recover()
 		}
+	}
+}
+
+// onBroken recovers from a channel that lost packets of generation g, as
+// from a crash: the generation is lost, every worker rolls back. A report
+// of an older generation is old news (the worker repeats it until it is
+// restored), and while booting a recovery is coming anyway.
+func (c *Coordinator) onBroken(g Generation) {
+	if g == c.gen && c.phase != booting {
+		c.recover()
 	}
 }
 

@@ -38,9 +38,12 @@ func (w *Worker) State(a Address) map[string][]byte {
 // for golden files and debugging.
 func (w *Worker) Describe() string {
 	var b strings.Builder
-	phases := [...]string{waiting: "waiting", loading: "loading", running: "running"}
+	phases := [...]string{waiting: "waiting", loading: "loading", running: "running", failed: "failed"}
 	fmt.Fprintf(&b, "%v g%d %s offset=%d runq=%d delayed=%d held=%d", w.cfg.ID, w.gen, phases[w.phase],
 		w.ingressOffset, w.runq.len(), len(w.delayed), len(w.egress.open))
+	if w.phase == failed {
+		fmt.Fprintf(&b, " (%v)", w.gap)
+	}
 	if s := w.snap; s != nil {
 		fmt.Fprintf(&b, " snapshot=%v waiting-for=%d", s.id, s.pending)
 	}

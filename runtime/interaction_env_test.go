@@ -41,7 +41,8 @@ type ixEnv struct {
 // ixOptions configure an ixEnv.
 type ixOptions struct {
 	exactlyOnce bool
-	bug         Bug // a deliberately broken runtime, for known-bad scenarios
+	bug         Bug  // a deliberately broken runtime, for known-bad scenarios
+	pings       bool // Config.ChannelHeartbeats
 }
 
 const (
@@ -164,6 +165,7 @@ func (e *ixEnv) workerConfig(id WorkerID) Config {
 	return Config{
 		ID: id, Workers: ixWorkers, Registry: e.reg,
 		ExactlyOnce: e.opts.exactlyOnce, HeartbeatInterval: ixHeartbeatInterval, Bug: e.opts.bug,
+		ChannelHeartbeats: e.opts.pings,
 	}
 }
 

@@ -23,8 +23,9 @@ import (
 //
 // Commands (see each handler for its arguments):
 //
-//	start [bug=NAME]                       start the coordinator and the workers
+//	start [bug=NAME] [pings]               start the coordinator and the workers
 //	deliver [from=A] [to=A] [n=N]          deliver queued messages on matching links
+//	drop from=A to=A [n=N]                 lose queued messages on a link, as a partition does
 //	stabilize [no-store]                   deliver and complete store ops until quiet; no timers
 //	tick actor=A kind=K [n=N]              fire A's pending timers of kind K
 //	store [actor=A] [op=O] [prefix=P] [n=N] [fail]   complete pending store ops
@@ -53,6 +54,7 @@ type ixHandler func(e *ixEnv, t *testing.T, d *datadriven.TestData) error
 var ixHandlers = map[string]ixHandler{
 	"start":     ixStart,
 	"deliver":   ixDeliver,
+	"drop":      ixDrop,
 	"stabilize": ixStabilize,
 	"tick":      ixTick,
 	"store":     ixStore,
@@ -88,9 +90,11 @@ func (e *ixEnv) run(t *testing.T, d *datadriven.TestData) (out string) {
 }
 
 // ixStart starts the coordinator, then the three workers, with the
-// runtime broken as bug=NAME says if given (see Bugs). It checks the ring's
-// placement: m0, m1, m2 on w0, w1, w2.
+// runtime broken as bug=NAME says if given (see Bugs), and with channel
+// heartbeats if pings is given. It checks the ring's placement: m0, m1,
+// m2 on w0, w1, w2.
 func ixStart(e *ixEnv, t *testing.T, d *datadriven.TestData) error {
+	e.opts.pings = d.HasArg("pings")
 	var bug string
 	if d.MaybeScanArgs(t, "bug", &bug) {
 		if !slices.Contains(Bugs(), Bug(bug)) {
@@ -142,6 +146,33 @@ func ixDeliver(e *ixEnv, t *testing.T, d *datadriven.TestData) error {
 	if delivered == 0 {
 		return errors.New("nothing to deliver")
 	}
+	return nil
+}
+
+// ixDrop loses the oldest n (default 1) messages queued on the link from
+// from to to, as a partition loses what is sent while it lasts.
+func ixDrop(e *ixEnv, t *testing.T, d *datadriven.TestData) error {
+	var fromName, toName string
+	n := 1
+	d.ScanArgs(t, "from", &fromName)
+	d.ScanArgs(t, "to", &toName)
+	d.MaybeScanArgs(t, "n", &n)
+	from, err := parseIxActor(fromName)
+	if err != nil {
+		return err
+	}
+	to, err := parseIxActor(toName)
+	if err != nil {
+		return err
+	}
+	l := ixLink{from, to}
+	if n < 1 || n > len(e.queues[l]) {
+		return fmt.Errorf("drop %d of the %d messages queued on %v", n, len(e.queues[l]), l)
+	}
+	for _, m := range e.queues[l][:n] {
+		e.logf("%v: %v (lost)", l, m)
+	}
+	e.queues[l] = e.queues[l][n:]
 	return nil
 }
 

@@ -53,6 +53,15 @@ type Config struct {
 	// Pipeline, if set, sees every message to an instance and decides how
 	// its function runs: the plug point for transaction protocols.
 	Pipeline Pipeline
+	// ChannelHeartbeats sends a Ping on every outgoing channel with each
+	// heartbeat, so that a receiver notices lost packets within a
+	// heartbeat interval even when no packet follows them. Without it the
+	// next packet on the channel reveals the loss: at worst the marker of
+	// the next checkpoint, or of the one after a checkpoint timeout if the
+	// lost packet was a marker. Turn it on where the network can lose
+	// packets between live workers; it costs a packet per channel per
+	// interval.
+	ChannelHeartbeats bool
 	// Bug selects a deliberately broken behaviour, for tests only.
 	Bug Bug
 }
@@ -70,13 +79,16 @@ const (
 var ErrUnknownType = errors.New("runtime: unknown function type")
 
 // phase is where a worker is in its life: a fresh process waits for the
-// coordinator to tell it which checkpoint to restore, loads it, then runs.
+// coordinator to tell it which checkpoint to restore, loads it, then runs;
+// a worker that finds a channel broken stops (failed) until the next
+// Restore, as a Flink task whose input channel fails does.
 type phase uint8
 
 const (
 	waiting phase = iota
 	loading
 	running
+	failed
 )
 
 // Worker owns the instances of a range of key groups. It runs their
@@ -93,6 +105,9 @@ type Worker struct {
 	phase phase
 	gen   Generation
 	early []earlyPacket // newer-generation packets that came before our Restore
+	sent  []uint64      // per receiver: the last sequence number sent in this generation
+	recvd []uint64      // per sender: the last sequence number received in this generation
+	gap   channelGap    // the gap that failed the worker
 
 	instances map[Address]*instance
 	runq      fifo[Envelope]
@@ -140,6 +155,7 @@ type Stats struct {
 	Restores    int64 `json:"restores"` // restores from a checkpoint
 	Recorded    int64 `json:"recorded"` // in-flight messages recorded into snapshots
 	Held        int64 `json:"held"`     // messages an aligned worker held behind an early marker
+	Gaps        int64 `json:"gaps"`     // channels found to have lost packets
 }
 
 // NewWorker returns a worker that reaches the world through host. Call
@@ -179,6 +195,9 @@ func (w *Worker) reset() {
 	w.ingressOffset, w.ingressMore, w.kickPending, w.busy = 0, false, false, false
 	w.checkpointing = checkpointing{writes: map[uint64]pendingWrite{}, chain: newChain()}
 	w.egress = egressBuffer{}
+	w.sent = make([]uint64, w.cfg.Workers)
+	w.recvd = make([]uint64, w.cfg.Workers)
+	w.gap = channelGap{}
 }
 
 // ID returns the worker's id.
@@ -196,17 +215,33 @@ func (w *Worker) Start() {
 	w.heartbeat()
 }
 
+// heartbeat tells the coordinator the worker lives, or, once failed, that
+// it is broken (again: the first report may have been lost), and pings
+// every outgoing channel if asked to.
 func (w *Worker) heartbeat() {
-	w.host.Tell(Control{Kind: Heartbeat, Gen: w.gen})
+	kind := Heartbeat
+	if w.phase == failed {
+		kind = Broken
+	}
+	w.host.Tell(Control{Kind: kind, Gen: w.gen})
+	if w.cfg.ChannelHeartbeats && w.phase == running {
+		for j := range w.cfg.Workers {
+			if to := WorkerID(j); to != w.cfg.ID {
+				w.host.Send(to, Ping{Gen: w.gen, Seq: w.nextSeq(to)})
+			}
+		}
+	}
 	w.host.After(w.cfg.HeartbeatInterval, Timer{Kind: TimerHeartbeat})
 }
 
 // Receive takes a packet another worker sent this one.
 func (w *Worker) Receive(from WorkerID, p Packet) {
-	gen := packetGen(p)
+	gen, _ := packetHeader(p)
 	switch {
 	case gen < w.gen:
 		return // from before a rollback: replay or the snapshot has it
+	case gen == w.gen && w.phase == failed:
+		return // the generation is lost: a recovery will replace it
 	case gen > w.gen || w.phase != running:
 		if len(w.early) >= earlyMax {
 			broken("%v: %d packets of generation %d held while in %d", w.cfg.ID, len(w.early), gen, w.gen)
@@ -217,17 +252,10 @@ func (w *Worker) Receive(from WorkerID, p Packet) {
 	w.deliver(from, p)
 }
 
-func packetGen(p Packet) Generation {
-	switch p := p.(type) {
-	case Transfer:
-		return p.Gen
-	case Marker:
-		return p.Gen
-	}
-	panic(fmt.Sprintf("runtime: unknown packet %T", p))
-}
-
 func (w *Worker) deliver(from WorkerID, p Packet) {
+	if w.phase != running || !w.inSequence(from, p) {
+		return
+	}
 	switch p := p.(type) {
 	case Transfer:
 		if owner := w.Owner(p.Envelope.To); owner != w.cfg.ID {
@@ -244,6 +272,13 @@ func (w *Worker) deliver(from WorkerID, p Packet) {
 	case Marker:
 		w.onMarker(from, p.Checkpoint)
 	}
+}
+
+// nextSeq takes the sequence number of the next packet on the channel to
+// worker to.
+func (w *Worker) nextSeq(to WorkerID) uint64 {
+	w.sent[to]++
+	return w.sent[to]
 }
 
 // Control handles a message from the checkpoint coordinator.
@@ -288,6 +323,9 @@ func (w *Worker) Fire(t Timer) {
 	}
 	if t.Gen != w.gen {
 		return // set before a rollback
+	}
+	if w.phase == failed {
+		return // a recovery replaces this generation's work
 	}
 	switch t.Kind {
 	case TimerKick:
@@ -443,7 +481,7 @@ func (w *Worker) route(e Envelope) {
 		return
 	}
 	w.stats.RemoteSends++
-	w.host.Send(owner, Transfer{Gen: w.gen, Envelope: e})
+	w.host.Send(owner, Transfer{Gen: w.gen, Seq: w.nextSeq(owner), Envelope: e})
 }
 
 func (w *Worker) respond(r Response) {

@@ -57,7 +57,7 @@ func (w *Worker) onSnapshot(n CheckpointID, from WorkerID) {
 		if id == w.cfg.ID {
 			continue
 		}
-		w.host.Send(id, Marker{Gen: w.gen, Checkpoint: n})
+		w.host.Send(id, Marker{Gen: w.gen, Seq: w.nextSeq(id), Checkpoint: n})
 		if id != from && !(w.align.blocked(id) && w.align.blockedAt[id] == n) {
 			snap.waiting[j] = true
 			snap.pending++
@@ -180,7 +180,7 @@ func (w *Worker) onRestore(c Control) {
 	if c.Gen <= w.gen {
 		return // a repeat, or overtaken by a newer recovery
 	}
-	prev, wasRunning := w.ingressOffset, w.phase == running
+	prev, wasRunning := w.ingressOffset, w.phase == running || w.phase == failed
 	w.gen = c.Gen
 	w.reset()
 	w.phase = loading
