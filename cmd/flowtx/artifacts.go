@@ -64,7 +64,8 @@ func writeHistory(h checker.History, path string) error {
 
 // writeRunArtifacts keeps everything about a failing run in one folder,
 // dir/SCENARIO-SEED[-BUG]: its config and replay command, fault schedule,
-// every kernel event, the history clients observed and porcupine's page.
+// every kernel event, a timeline of them for Perfetto, the history clients
+// observed and porcupine's page.
 // The run is replayed with tracing on to record the events; determinism
 // makes it the same run.
 func writeRunArtifacts(dir string, res scenarios.Result, replay string) (string, error) {
@@ -84,10 +85,14 @@ func writeRunArtifacts(dir string, res scenarios.Result, replay string) (string,
 		return "", fmt.Errorf("artifacts: %w", err)
 	}
 	var trace traceLog
-	if _, err := scenarios.RunTraced(res.Config, trace.record); err != nil {
+	tl := newTimeline(res.Config)
+	if _, err := scenarios.RunTraced(res.Config, both(trace.record, tl.record)); err != nil {
 		return "", fmt.Errorf("artifacts: %w", err)
 	}
 	if err := trace.write(filepath.Join(folder, "trace.jsonl")); err != nil {
+		return "", err
+	}
+	if err := tl.write(filepath.Join(folder, "timeline.json"), res); err != nil {
 		return "", err
 	}
 	if res.History != nil {

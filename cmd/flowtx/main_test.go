@@ -218,7 +218,7 @@ func TestRunKeepsArtifactsOfFailingSeeds(t *testing.T) {
 	require.Equal(t, exitViolation, code)
 	folder := filepath.Join(dir, "transfer-2pc-1-2pc-apply-at-prepare")
 	require.Contains(t, out, "artifacts: "+folder)
-	for _, name := range []string{"run.txt", "faults.json", "trace.jsonl", "history.jsonl", "porcupine.html"} {
+	for _, name := range []string{"run.txt", "faults.json", "trace.jsonl", "timeline.json", "history.jsonl", "porcupine.html"} {
 		info, err := os.Stat(filepath.Join(folder, name))
 		require.NoError(t, err, name)
 		require.Positive(t, info.Size(), name)

@@ -17,6 +17,7 @@ run, event for event: the trace hash proves it.`)
 	historyPath := fs.String("history", "", "write the run's history (what clients observed) to this file, one JSON operation per line")
 	htmlPath := fs.String("visualize", "", "write porcupine's HTML visualization of the serializability check to this file")
 	tracePath := fs.String("trace", "", "write every kernel event to this file, one JSON object per line")
+	timelinePath := fs.String("timeline", "", "write a timeline of the run to this file as Chrome trace-event JSON, for ui.perfetto.dev or chrome://tracing: a track per worker, the coordinator, each client and the fault schedule")
 	checkDeterminism := fs.Bool("check-determinism", false, "run the seed twice and name the first event where the two runs differ")
 	if done, code := parse(fs, args, stdout, stderr); done {
 		return code
@@ -27,7 +28,8 @@ run, event for event: the trace hash proves it.`)
 		return exitUsage
 	}
 	var trace traceLog
-	res, err := scenarios.RunTraced(cfg, trace.record)
+	tl := newTimeline(cfg)
+	res, err := scenarios.RunTraced(cfg, both(trace.record, tl.record))
 	if err != nil {
 		fmt.Fprintf(stderr, "flowtx replay: %v\n", err)
 		return exitUsage
@@ -47,6 +49,12 @@ run, event for event: the trace hash proves it.`)
 	}
 	if *tracePath != "" {
 		if err := trace.write(*tracePath); err != nil {
+			fmt.Fprintf(stderr, "flowtx replay: %v\n", err)
+			return exitViolation
+		}
+	}
+	if *timelinePath != "" {
+		if err := tl.write(*timelinePath, res); err != nil {
 			fmt.Fprintf(stderr, "flowtx replay: %v\n", err)
 			return exitViolation
 		}

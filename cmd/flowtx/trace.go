@@ -78,3 +78,11 @@ func (t *traceLog) write(path string) error {
 	}
 	return f.Close()
 }
+
+// both hands each event to two tracers, in order.
+func both(a, b func(sim.TraceEvent)) func(sim.TraceEvent) {
+	return func(e sim.TraceEvent) {
+		a(e)
+		b(e)
+	}
+}
