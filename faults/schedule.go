@@ -63,8 +63,12 @@ func (e Event) String() string {
 		return fmt.Sprintf("%v %s +%v until %v", e.At, e.Kind, e.Extra, e.Until)
 	case Partition, PartitionOneWay, SwizzleClog, DelaySpike:
 		return e.networkString()
+	case CrashCoordinator, RestartCoordinator:
+		return fmt.Sprintf("%v %s", e.At, e.Kind)
 	}
-	return fmt.Sprintf("%v %s", e.At, e.Kind)
+	// Quoted: a kind read from a file may hold anything, a newline
+	// included, and the errors that name the event must stay one line.
+	return fmt.Sprintf("%v %q", e.At, e.Kind)
 }
 
 // Schedule is a run's faults, sorted by time.
