@@ -24,13 +24,15 @@ func TestRunCleanCampaignExitsZero(t *testing.T) {
 	code, out, errOut := flowtx("run", "--seeds", "4")
 	require.Equal(t, exitOK, code, errOut)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	require.Len(t, lines, 6)
 	require.True(t, strings.HasPrefix(lines[0], "campaign: seeds 1..4 of scenario=bank "), lines[0])
 	require.Contains(t, lines[0], "faults=crash", "the default campaign is a fault campaign")
 	for i, l := range lines[1:5] {
 		require.True(t, strings.HasPrefix(l, "seed="+string(rune('1'+i))+" ok "), "line %d: %s", i, l)
 	}
-	require.True(t, strings.HasPrefix(lines[5], "result: scenario=bank seeds=4 ok=4 violations=0"), lines[5])
+	require.Equal(t, "faults by kind:                events      seeds", lines[5])
+	require.Regexp(t, `^  crash-worker +\d+ +4$`, lines[7], "every seed of 1..4 crashes a worker")
+	require.True(t, strings.HasPrefix(lines[len(lines)-1], "result: scenario=bank seeds=4 ok=4 violations=0"), lines[len(lines)-1])
+	require.Empty(t, errOut, "no progress line when stderr is not a terminal")
 }
 
 func TestRunBugExitsOneWithReplayCommand(t *testing.T) {

@@ -8,13 +8,10 @@ import (
 	"os"
 	"os/signal"
 	goruntime "runtime"
-	"sort"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/flowtx/flowtx/scenarios"
-	"github.com/flowtx/flowtx/sim"
 )
 
 const (
@@ -26,15 +23,20 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	var sf scenarioFlags
 	fs := newFlagSet("run", `Runs seeds seed..seed+seeds-1 of a scenario in the simulator, in parallel
 across cores (each seed is single-threaded and deterministic), prints one
-line per seed in seed order and a final summary line beginning "result:".
-A failing seed is followed by its violations and the command that replays it.
-Ctrl-C stops the campaign and prints the summary of the seeds done.`)
+line per seed in seed order, then tables of the checker's verdicts and of
+the fault kinds drawn, and a final summary line beginning "result:".
+A failing seed is followed by its violations and the command that replays
+it; --artifacts keeps its trace and a timeline for Perfetto. On a terminal
+a progress line on stderr shows seeds done, rate, violations and the time
+left. Ctrl-C, or the end of --time-budget, stops handing out seeds and
+prints the summary of the seeds done.`)
 	sf.register(fs)
 	seeds := fs.Int("seeds", 100, "number of seeds to run")
 	parallel := fs.Int("parallel", goruntime.GOMAXPROCS(0), "seeds run at once")
-	asJSON := fs.Bool("json", false, "print one JSON object per seed, and the summary as JSON")
+	budget := fs.Duration("time-budget", 0, "wall time after which no new seed starts; the running ones finish and the summary says the budget ended the campaign (0: no budget)")
+	asJSON := fs.Bool("json", false, "print one JSON object per seed, and the summary as JSON (no progress line)")
 	corpus := fs.String("corpus", "", "keep every failing seed in this folder, with its fault schedule, as a corpus entry")
-	artifacts := fs.String("artifacts", "", "write each failing seed's config, fault schedule, trace, history and porcupine page to a folder under this one")
+	artifacts := fs.String("artifacts", "", "write each failing seed's config, fault schedule, trace, timeline, history and porcupine page to a folder under this one")
 	if done, code := parse(fs, args, stdout, stderr); done {
 		return code
 	}
@@ -45,6 +47,9 @@ Ctrl-C stops the campaign and prints the summary of the seeds done.`)
 	if err == nil && *parallel < 1 {
 		err = fmt.Errorf("parallel %d: want >= 1", *parallel)
 	}
+	if err == nil && *budget < 0 {
+		err = fmt.Errorf("time budget %v: want >= 0", *budget)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "flowtx run: %v\n", err)
 		return exitUsage
@@ -54,7 +59,9 @@ Ctrl-C stops the campaign and prints the summary of the seeds done.`)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	c := campaign{flags: &sf, corpus: *corpus, artifacts: *artifacts, base: cfg, seeds: *seeds, parallel: *parallel, json: *asJSON, out: stdout}
+	p := newProgress(stderr, stdout, *seeds, *budget, *asJSON)
+	c := campaign{flags: &sf, corpus: *corpus, artifacts: *artifacts, base: cfg, seeds: *seeds, parallel: *parallel,
+		budget: *budget, json: *asJSON, out: p.under(stdout), progress: p}
 	return c.run(ctx)
 }
 
@@ -66,26 +73,10 @@ type campaign struct {
 	base      scenarios.Config
 	seeds     int
 	parallel  int
+	budget    time.Duration // 0: none
 	json      bool
 	out       io.Writer
-}
-
-// summary is the campaign's final line.
-type summary struct {
-	Scenario   string `json:"scenario"`
-	Seeds      int    `json:"seeds"`
-	OK         int    `json:"ok"`
-	Violations int    `json:"violations"`
-	Errors     int    `json:"errors"`
-	// ByKind counts failing seeds per kind of violation: exactly-once,
-	// liveness, invariant, or the scenario's own check.
-	ByKind      map[string]int `json:"violations_by_kind,omitempty"`
-	Checkpoints int64          `json:"checkpoints"`
-	Recoveries  int64          `json:"recoveries"` // after crashes; the start-up restore is not counted
-	Events      int64          `json:"events"`
-	SimTimeUS   int64          `json:"sim_time_us"`
-	WallS       float64        `json:"wall_s"`
-	Stopped     bool           `json:"stopped,omitempty"`
+	progress  *progress
 }
 
 type seedResult struct {
@@ -93,14 +84,57 @@ type seedResult struct {
 	err error
 }
 
+// handedOut is how many seeds the campaign started, 0..n-1, and whether
+// the time budget is what stopped it short.
+type handedOut struct {
+	n           int
+	budgetEnded bool
+}
+
 func (c *campaign) run(ctx context.Context) int {
 	start := time.Now()
+	var wg sync.WaitGroup
+	results, fed := c.start(ctx, &wg)
+	sum := summary{Scenario: c.base.Scenario, Planned: c.seeds, budget: c.budget}
+	c.progress.update(sum)
+	// Report seeds in order until the last one started; Ctrl-C stops at
+	// once, the budget only stops the handing out.
+	limit := c.seeds
+	for i := 0; i < limit && !sum.Stopped; {
+		select {
+		case r := <-results[i]:
+			c.report(r, &sum)
+			c.progress.update(sum)
+			i++
+		case h := <-fed:
+			limit, sum.BudgetEnded, fed = h.n, h.budgetEnded, nil
+		case <-ctx.Done():
+			sum.Stopped = true
+		}
+	}
+	wg.Wait() // after Ctrl-C, the seeds running finish unreported
+	sum.WallS = time.Since(start).Seconds()
+	c.progress.clear()
+	sum.print(c.out, c.json)
+	switch {
+	case sum.Violations > 0 || sum.Errors > 0:
+		return exitViolation
+	case sum.Stopped:
+		return exitInterrupted
+	}
+	return exitOK
+}
+
+// start runs the seeds on c.parallel goroutines, handing them out in
+// order until all are out, Ctrl-C or the time budget; it then says on fed
+// how many it handed out. Each seed's result arrives on its own channel;
+// wg is done when every goroutine running a seed has ended.
+func (c *campaign) start(ctx context.Context, wg *sync.WaitGroup) ([]chan seedResult, chan handedOut) {
 	results := make([]chan seedResult, c.seeds)
 	for i := range results {
 		results[i] = make(chan seedResult, 1)
 	}
 	next := make(chan int)
-	var wg sync.WaitGroup
 	for range c.parallel {
 		wg.Add(1)
 		go func() {
@@ -113,39 +147,29 @@ func (c *campaign) run(ctx context.Context) int {
 			}
 		}()
 	}
+	fed := make(chan handedOut, 1)
 	go func() {
 		defer close(next)
+		var expired <-chan time.Time
+		if c.budget > 0 {
+			t := time.NewTimer(c.budget)
+			defer t.Stop()
+			expired = t.C
+		}
 		for i := range c.seeds {
 			select {
 			case next <- i:
 			case <-ctx.Done():
+				fed <- handedOut{n: i}
+				return
+			case <-expired:
+				fed <- handedOut{n: i, budgetEnded: true}
 				return
 			}
 		}
+		fed <- handedOut{n: c.seeds}
 	}()
-	sum := summary{Scenario: c.base.Scenario}
-	for i := range c.seeds {
-		var r seedResult
-		select {
-		case r = <-results[i]:
-		case <-ctx.Done():
-			sum.Stopped = true
-		}
-		if sum.Stopped {
-			break
-		}
-		c.report(r, &sum)
-	}
-	wg.Wait()
-	sum.WallS = time.Since(start).Seconds()
-	c.printSummary(sum)
-	switch {
-	case sum.Violations > 0 || sum.Errors > 0:
-		return exitViolation
-	case sum.Stopped:
-		return exitInterrupted
-	}
-	return exitOK
+	return results, fed
 }
 
 func (c *campaign) report(r seedResult, sum *summary) {
@@ -156,16 +180,7 @@ func (c *campaign) report(r seedResult, sum *summary) {
 		return
 	}
 	res := r.res
-	sum.Events += res.Events
-	sum.SimTimeUS += int64(res.SimTime)
-	sum.Checkpoints += res.Checkpoints.Completed
-	sum.Recoveries += max(res.Checkpoints.Recoveries-1, 0)
-	if res.OK {
-		sum.OK++
-	} else {
-		sum.Violations++
-		countKinds(sum, res.Violations)
-	}
+	sum.add(res)
 	if c.json {
 		line, _ := json.Marshal(res)
 		fmt.Fprintf(c.out, "%s\n", line)
@@ -204,50 +219,4 @@ func (c *campaign) report(r seedResult, sum *summary) {
 			fmt.Fprintf(c.out, "  kept: %s\n", path)
 		}
 	}
-}
-
-// countKinds adds one to each kind of violation a failing seed shows. A
-// violation's kind is the word before its first colon.
-func countKinds(sum *summary, violations []string) {
-	if sum.ByKind == nil {
-		sum.ByKind = map[string]int{}
-	}
-	seen := map[string]bool{}
-	for _, v := range violations {
-		kind, _, _ := strings.Cut(v, ":")
-		if !seen[kind] {
-			seen[kind] = true
-			sum.ByKind[kind]++
-		}
-	}
-}
-
-func (c *campaign) printSummary(sum summary) {
-	if c.json {
-		line, _ := json.Marshal(struct {
-			Result summary `json:"result"`
-		}{sum})
-		fmt.Fprintf(c.out, "%s\n", line)
-		return
-	}
-	rate := float64(sum.Seeds) / max(sum.WallS, 1e-9)
-	stopped := ""
-	if sum.Stopped {
-		stopped = " stopped=interrupted"
-	}
-	if len(sum.ByKind) > 0 {
-		kinds := make([]string, 0, len(sum.ByKind))
-		for k := range sum.ByKind {
-			kinds = append(kinds, k)
-		}
-		sort.Strings(kinds)
-		fmt.Fprint(c.out, "violations by kind:")
-		for _, k := range kinds {
-			fmt.Fprintf(c.out, " %s=%d", k, sum.ByKind[k])
-		}
-		fmt.Fprintln(c.out)
-	}
-	fmt.Fprintf(c.out, "result: scenario=%s seeds=%d ok=%d violations=%d errors=%d checkpoints=%d recoveries=%d events=%d sim-time=%v wall=%.2fs seeds/s=%.1f%s\n",
-		sum.Scenario, sum.Seeds, sum.OK, sum.Violations, sum.Errors, sum.Checkpoints, sum.Recoveries, sum.Events,
-		sim.Time(sum.SimTimeUS), sum.WallS, rate, stopped)
 }

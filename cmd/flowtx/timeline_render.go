@@ -107,7 +107,8 @@ func (t *timeline) addSchedule(schedule faults.Schedule) {
 		s := &slice{pid: t.faultsPid(), track: "schedule", name: what, cat: "fault", start: e.At, end: e.At, args: args}
 		switch {
 		case e.Until > e.At:
-			s.name, s.end = string(e.Kind), e.Until
+			s.name, _, _ = strings.Cut(what, " until ")
+			s.end = e.Until
 		case strings.HasPrefix(string(e.Kind), "crash-"):
 			s.end = t.now
 			args["result"] = "not restarted"
