@@ -2,6 +2,8 @@ package scenarios
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"sort"
 	"sync/atomic"
 
 	"github.com/flowtx/flowtx/faults"
@@ -48,11 +50,30 @@ func NewJob(cfg Config) (*Job, error) {
 		layout:   layout{workers: cfg.Workers, clients: cfg.Clients},
 	}
 	streams := sim.NewStreams(cfg.Seed)
+	j.faults = drawFaults(cfg, streams)
+	for c := range cfg.Clients {
+		rng := streams.Stream(fmt.Sprintf("workload/client/%d", c))
+		j.requests = append(j.requests, wl.Requests(runtime.ClientID(c), cfg.Ops, rng))
+		j.logs = append(j.logs, &clientLog{})
+	}
+	return j, nil
+}
+
+// drawFaults returns the run's fault schedule: the given one, or one drawn
+// from the seed for the fault model. Crashes come from the stream
+// "faults", as they always have, and network faults from their own,
+// "faults/network", so that the crashes of an "all" run are those of a
+// "crash" run of the same seed.
+func drawFaults(cfg Config, streams sim.Streams) faults.Schedule {
+	var s faults.Schedule
 	switch cfg.Faults {
 	case FaultsGiven:
-		j.faults = cfg.Schedule
-	case FaultsCrash:
-		j.faults = faults.DrawCrashes(faults.CrashParams{
+		return cfg.Schedule
+	case FaultsNone:
+		return nil
+	}
+	if cfg.Faults == FaultsCrash || cfg.Faults == FaultsAll {
+		s = faults.DrawCrashes(faults.CrashParams{
 			Workers:      cfg.Workers,
 			Span:         cfg.FaultSpan,
 			GapMean:      cfg.FaultSpan / 8,
@@ -60,16 +81,26 @@ func NewJob(cfg Config) (*Job, error) {
 			CoordinatorP: 0.2,
 			StoreP:       0.2,
 		}, streams.Stream("faults"))
-		if err := j.faults.Validate(cfg.Workers); err != nil {
-			panic(fmt.Sprintf("scenarios: drawn an invalid fault schedule: %v", err))
+	}
+	if cfg.Faults == FaultsNetwork || cfg.Faults == FaultsAll {
+		storeP := 0.0
+		if cfg.Faults == FaultsAll {
+			storeP = 0.2
 		}
+		s = append(s, faults.DrawNetwork(faults.NetworkParams{
+			Workers:   cfg.Workers,
+			Span:      cfg.FaultSpan,
+			GapMean:   cfg.FaultSpan / 8,
+			WindowMax: 5 * cfg.CheckpointInterval,
+			ExtraMax:  5 * cfg.CheckpointInterval,
+			StoreP:    storeP,
+		}, streams.Stream("faults/network"))...)
+		sort.SliceStable(s, func(a, b int) bool { return s[a].At < s[b].At })
 	}
-	for c := range cfg.Clients {
-		rng := streams.Stream(fmt.Sprintf("workload/client/%d", c))
-		j.requests = append(j.requests, wl.Requests(runtime.ClientID(c), cfg.Ops, rng))
-		j.logs = append(j.logs, &clientLog{})
+	if err := s.Validate(cfg.Workers); err != nil {
+		panic(fmt.Sprintf("scenarios: drawn an invalid fault schedule: %v", err))
 	}
-	return j, nil
+	return s
 }
 
 // Config returns the resolved configuration.
@@ -82,7 +113,8 @@ func (j *Job) Config() Config { return j.cfg }
 var coordinatorLatency = sim.Latency{Min: 50, Mean: 500, Jitter: 450}
 
 // network is the job's network model: the kernel's default latency between
-// workers and clients, coordinatorLatency to and from the coordinator.
+// workers and clients, coordinatorLatency to and from the coordinator, and
+// the schedule's partitions, clogs and delay spikes.
 func (j *Job) network() *sim.Links {
 	links := sim.NewLinks(sim.DefaultLatency)
 	links.PerLink = map[sim.Link]sim.Latency{}
@@ -92,7 +124,68 @@ func (j *Job) network() *sim.Links {
 		links.PerLink[sim.Link{From: c, To: n}] = coordinatorLatency
 		links.PerLink[sim.Link{From: n, To: c}] = coordinatorLatency
 	}
+	for _, e := range j.faults {
+		window := sim.Window{From: e.At, Until: e.Until}
+		switch e.Kind {
+		case faults.Partition, faults.PartitionOneWay:
+			links.Partitions = append(links.Partitions, sim.Partition{
+				A: []sim.NodeID{j.node(e.Nodes[0])}, B: []sim.NodeID{j.node(e.Nodes[1])},
+				OneWay: e.Kind == faults.PartitionOneWay, Window: window,
+			})
+		case faults.SwizzleClog:
+			for _, l := range e.Links {
+				links.Clogs = append(links.Clogs, sim.Clog{
+					Link:   sim.Link{From: j.node(l.From), To: j.node(l.To)},
+					Window: sim.Window{From: l.At, Until: l.Until},
+				})
+			}
+		case faults.DelaySpike:
+			spike := sim.Spike{Extra: e.Extra, Window: window}
+			for _, n := range e.Nodes {
+				spike.Nodes = append(spike.Nodes, j.node(n))
+			}
+			links.Spikes = append(links.Spikes, spike)
+		}
+	}
 	return links
+}
+
+// node maps a fault schedule's node to the simulator's.
+func (j *Job) node(n faults.Node) sim.NodeID {
+	if n == faults.Coordinator {
+		return j.layout.coordinatorNode()
+	}
+	return j.layout.workerNode(runtime.WorkerID(n))
+}
+
+// storage is the job's checkpoint store: operations take 1 to 5ms, fail
+// in the schedule's store-failure windows and take longer in its
+// store-latency spikes.
+func (j *Job) storage() sim.StoreModel {
+	disk := &sim.Disk{LatencyMin: sim.Millisecond, LatencyMax: 5 * sim.Millisecond, FaultWindows: j.faults.StoreWindows()}
+	spikes := j.faults.StoreSpikes()
+	if len(spikes) == 0 {
+		return disk
+	}
+	return &spikyDisk{disk: disk, spikes: spikes}
+}
+
+// spikyDisk adds the latency of store-latency spikes to a Disk's plan:
+// an operation that starts inside a spike takes its Extra longer
+// (overlapping spikes add up).
+type spikyDisk struct {
+	disk   *sim.Disk
+	spikes []faults.StoreSpike
+}
+
+func (d *spikyDisk) Plan(now sim.Time, op sim.StoreOpKind, rng *rand.Rand) (sim.Time, bool) {
+	latency, fail := d.disk.Plan(now, op, rng)
+	for _, s := range d.spikes {
+		if s.Window.Contains(now) {
+			latency += s.Extra
+		}
+	}
+	return latency, fail
 }
 
 // Faults returns the job's fault schedule.
@@ -116,6 +209,9 @@ func (j *Job) Install(d Driver) {
 			ExactlyOnce:    j.cfg.CheckpointInterval > 0,
 			Strategy:       j.cfg.Strategy,
 			Bug:            j.cfg.Bug,
+			// Only a schedule that can lose packets needs pings; without
+			// them runs of the other fault models keep their traces.
+			ChannelHeartbeats: j.faults.Lossy(),
 		}
 		d.AddNode(func() sim.Process { return &workerNode{layout: j.layout, cfg: cfg} })
 	}
@@ -234,6 +330,7 @@ func (j *Job) Stats(process func(sim.NodeID) sim.Process) runtime.Stats {
 		sum.Restores += s.Restores
 		sum.Recorded += s.Recorded
 		sum.Held += s.Held
+		sum.Gaps += s.Gaps
 	}
 	return sum
 }

@@ -76,6 +76,8 @@ func (n *workerNode) Receive(from sim.NodeID, msg sim.Message) {
 		n.worker.Receive(n.layout.workerOf(from), m)
 	case runtime.Marker:
 		n.worker.Receive(n.layout.workerOf(from), m)
+	case runtime.Ping:
+		n.worker.Receive(n.layout.workerOf(from), m)
 	case runtime.Control:
 		n.worker.Control(m)
 	case notice:

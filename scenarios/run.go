@@ -71,7 +71,7 @@ func runJob(job *Job, trace func(sim.TraceEvent)) Result {
 	s := sim.New(sim.Config{
 		Seed:    cfg.Seed,
 		Network: job.network(),
-		Storage: &sim.Disk{LatencyMin: sim.Millisecond, LatencyMax: 5 * sim.Millisecond, FaultWindows: job.Faults().StoreWindows()},
+		Storage: job.storage(),
 	})
 	s.SetTracer(trace)
 	job.Install(s)

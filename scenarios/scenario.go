@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 
@@ -85,7 +86,10 @@ type Config struct {
 	// Faults names the fault model: "none", "crash" (workers and the
 	// coordinator crash and restart, and the checkpoint store fails for a
 	// while, during the first FaultSpan of the run, at times drawn from the
-	// seed) or "given" (exactly Schedule: a replayed or shrunk schedule).
+	// seed), "network" (partitions, one-way partitions, swizzle clogs and
+	// delay spikes between the workers and the coordinator, drawn from the
+	// seed), "all" (crash and network, plus checkpoint-store latency
+	// spikes) or "given" (exactly Schedule: a replayed or shrunk schedule).
 	Faults    string
 	FaultSpan sim.Time
 	Schedule  faults.Schedule
@@ -116,9 +120,11 @@ const (
 
 // Fault models.
 const (
-	FaultsNone  = "none"
-	FaultsCrash = "crash"
-	FaultsGiven = "given"
+	FaultsNone    = "none"
+	FaultsCrash   = "crash"
+	FaultsNetwork = "network"
+	FaultsAll     = "all"
+	FaultsGiven   = "given"
 )
 
 // Defaults that do not depend on the scenario.
@@ -203,8 +209,8 @@ func Resolve(cfg Config) (Config, error) {
 		return cfg, fmt.Errorf("zipf theta %g: want 0 (uniform) or in (0, 1)", cfg.Zipf)
 	case cfg.InitialBalance < NoBalance || cfg.AmountMax < 1:
 		return cfg, fmt.Errorf("initial balance %d, amount max %d: want >= 0 and >= 1", cfg.InitialBalance, cfg.AmountMax)
-	case cfg.Faults != FaultsNone && cfg.Faults != FaultsCrash && cfg.Faults != FaultsGiven:
-		return cfg, fmt.Errorf("faults %q: want %s, %s or %s (with a schedule)", cfg.Faults, FaultsNone, FaultsCrash, FaultsGiven)
+	case !slices.Contains([]string{FaultsNone, FaultsCrash, FaultsNetwork, FaultsAll, FaultsGiven}, cfg.Faults):
+		return cfg, fmt.Errorf("faults %q: want %s, %s, %s, %s or %s (with a schedule)", cfg.Faults, FaultsNone, FaultsCrash, FaultsNetwork, FaultsAll, FaultsGiven)
 	case cfg.Faults != FaultsGiven && cfg.Schedule != nil:
 		return cfg, fmt.Errorf("a fault schedule is given but faults is %q, not %q", cfg.Faults, FaultsGiven)
 	case cfg.Faults != FaultsNone && cfg.CheckpointInterval < 0:

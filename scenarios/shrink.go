@@ -22,7 +22,8 @@ const shrinkRunsMax = 2_000
 
 // Shrink minimises a failing run while it keeps failing the same way (its
 // first violation's kind): first the fault schedule, by delta debugging
-// over fault units (a crash with its restart, a store-failure window),
+// over fault units (a crash with its restart, a store-failure window, a
+// network fault: a partition with its heal, a whole swizzle, a spike),
 // then the number of clients, then the operations per client. The input
 // must fail; the config it returns replays the minimal run with
 // `flowtx replay --faults FILE`.
@@ -91,7 +92,9 @@ func violationKind(r Result) string {
 }
 
 // faultUnit is what shrinking removes or keeps as a whole: a crash and the
-// restart that ends it, or a store-failure window.
+// restart that ends it, or one window event (a store failure or latency
+// spike, a partition with its heal, a swizzle clog with all its links, a
+// delay spike), which is valid on its own.
 type faultUnit []faults.Event
 
 func faultUnits(s faults.Schedule) []faultUnit {

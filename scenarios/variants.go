@@ -16,12 +16,15 @@ type Variant struct {
 
 // Variants lists every known-bad variant with its campaign, in the order
 // `flowtx selftest --list` prints them. Runtime variants run crash
-// campaigns on the scenario whose traffic exposes them; protocol variants
-// run transfer campaigns with balances low enough for business aborts.
+// campaigns on the scenario whose traffic exposes them (network campaigns
+// for the one about lost packets); protocol variants run transfer
+// campaigns with balances low enough for business aborts.
 func Variants() []Variant {
 	chain := Config{Scenario: "chain", Faults: FaultsCrash}
 	aligned := chain
 	aligned.Strategy = runtime.Aligned
+	partitioned := chain
+	partitioned.Faults = FaultsNetwork
 	transfers2PC := Config{Scenario: "transfer-2pc", Faults: FaultsCrash, Keys: 20, InitialBalance: 3, AmountMax: 3}
 	mix2PC := transfers2PC
 	mix2PC.Scenario, mix2PC.Keys = "ycsb", 5 // reads must meet locks often
@@ -35,6 +38,7 @@ func Variants() []Variant {
 		{string(runtime.BugCompleteEarly), "a checkpoint is recorded complete before every snapshot is stored", chain},
 		{string(runtime.BugSnapshotWithoutDelayed), "snapshots leave out delayed messages", chain},
 		{string(runtime.BugNoAlignment), "an aligned worker processes a channel whose marker came early", aligned},
+		{string(runtime.BugIgnoreChannelGap), "a worker goes on past a channel that lost packets", partitioned},
 		{string(twopc.BugApplyAtPrepare), "a participant applies its effects at prepare", transfers2PC},
 		{string(twopc.BugUnlockBeforeCommit), "a participant unlocks when it votes", transfers2PC},
 		{string(twopc.BugCommitOnNo), "the coordinator commits on a no vote", transfers2PC},
