@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flowtx/flowtx/faults"
 	"github.com/flowtx/flowtx/protocols/saga"
 	"github.com/flowtx/flowtx/protocols/twopc"
 	"github.com/flowtx/flowtx/runtime"
@@ -44,7 +45,7 @@ func (f *scenarioFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.clients, "clients", 0, "closed-loop clients (0: the scenario's default)")
 	fs.IntVar(&f.ops, "ops", 0, "operations per client (0: the scenario's default)")
 	fs.IntVar(&f.keys, "keys", 0, "keys (accounts, records) the workload spreads over (0: the scenario's default)")
-	fs.StringVar(&f.faults, "faults", scenarios.FaultsCrash, "fault model: crash (workers and the coordinator crash and restart, the checkpoint store fails for a while, at times drawn from the seed), none, or a JSON fault-schedule file (as flowtx shrink writes)")
+	fs.StringVar(&f.faults, "faults", scenarios.FaultsCrash, "fault model: crash (workers and the coordinator crash and restart, the checkpoint store fails for a while, at times drawn from the seed), network (partitions, one-way partitions, swizzle clogs and delay spikes between workers and the coordinator, drawn from the seed), all (crash and network, plus checkpoint-store latency spikes), none, or a JSON fault-schedule file (as flowtx shrink writes)")
 	fs.DurationVar(&f.interval, "checkpoint-interval", 10*time.Millisecond, "virtual time between checkpoints; 0 turns checkpoints and transactional egress off (and needs --faults none: crashes need checkpoints to recover from)")
 	fs.StringVar(&f.strategy, "checkpoint-strategy", "unaligned", "snapshot algorithm: unaligned (Chandy-Lamport) or aligned (StateFun's barriers)")
 	fs.StringVar(&f.protocol, "protocol", "", "YCSB scenarios: run transfers as 2pc or saga (default: the scenario's)")
@@ -75,7 +76,7 @@ func (f *scenarioFlags) config(seed uint64) (scenarios.Config, error) {
 	if err != nil {
 		return scenarios.Config{}, err
 	}
-	model, schedule, err := readFaults(f.faults)
+	model, schedule, err := f.faultModel()
 	if err != nil {
 		return scenarios.Config{}, err
 	}
@@ -105,6 +106,15 @@ func (f *scenarioFlags) config(seed uint64) (scenarios.Config, error) {
 		err = fmt.Errorf("checkpoint interval %v: want >= 0", f.interval)
 	}
 	return cfg, err
+}
+
+// faultModel reads --faults: a model drawn from the seed, by name, or a
+// schedule file.
+func (f *scenarioFlags) faultModel() (string, faults.Schedule, error) {
+	if f.faults == scenarios.FaultsNetwork || f.faults == scenarios.FaultsAll {
+		return f.faults, nil, nil
+	}
+	return readFaults(f.faults)
 }
 
 // explicitZero maps a flag to a config field whose zero value means "the
