@@ -278,6 +278,36 @@ func TestStateMachine(t *testing.T) {
 	}
 }
 
+// The scripts are not vacuous: among the first the generator draws, some
+// recover from a crash (a recovery besides the job's first start) and
+// some transfers end without taking effect (aborted or compensated).
+func TestStateMachineScriptsExerciseFaults(t *testing.T) {
+	for _, scenario := range []string{"transfer-2pc", "transfer-saga"} {
+		recovered, undone := 0, 0
+		gen := scriptOf(scenario)
+		for seed := range 20 {
+			res, err := gen.Example(seed).run(runtime.NoBug)
+			if err != nil {
+				t.Fatalf("%s script %d: run = %v", scenario, seed, err)
+			}
+			if res.Checkpoints.Recoveries > 1 {
+				recovered++
+			}
+			for _, h := range res.Outcome.Histories {
+				for _, op := range h {
+					if k := op.Response.Msg.Kind; k == twopc.Aborted.String() || k == saga.Compensated.String() {
+						undone++
+					}
+				}
+			}
+		}
+		t.Logf("%s: %d of 20 scripts recovered from a crash, %d transfers undone", scenario, recovered, undone)
+		if recovered == 0 || undone == 0 {
+			t.Errorf("%s: %d of 20 scripts recovered from a crash, %d transfers undone; want some of each", scenario, recovered, undone)
+		}
+	}
+}
+
 // The property catches known-bad protocol variants: for each, one of the
 // first scripts the generator draws (rapid's Example, from fixed seeds, so
 // the test is deterministic) must fail its run with the bug switched on.
