@@ -62,8 +62,11 @@ Commands:
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.about)
 	}
 	fmt.Fprint(w, `
-Run "flowtx <command> --help" for a command's flags.
-Exit codes: 0 all seeds ok, 1 a violation was found (or a seed could not
-run), 2 bad usage or input, 130 stopped by Ctrl-C with no violation so far.
+Run "flowtx <command> --help" for a command's flags. The usual path: run a
+campaign, replay a failing seed with --timeline, shrink it (docs/cli.md,
+"Walk-through: from a campaign to a timeline").
+Exit codes: 0 all seeds ok (also when --time-budget ended the campaign), 1 a
+violation was found (or a seed could not run), 2 bad usage or input, 130
+stopped by Ctrl-C with no violation so far.
 `)
 }

@@ -12,7 +12,9 @@ func cmdReplay(args []string, stdout, stderr io.Writer) int {
 	var sf scenarioFlags
 	fs := newFlagSet("replay", `Runs one seed of a scenario in the simulator and prints its summary, its
 violations and its trace hash. The same seed, flags and code give the same
-run, event for event: the trace hash proves it.`)
+run, event for event: the trace hash proves it. --trace keeps every kernel
+event, --timeline draws the run for ui.perfetto.dev or chrome://tracing
+(docs/cli.md, "Reading a timeline").`)
 	sf.register(fs)
 	historyPath := fs.String("history", "", "write the run's history (what clients observed) to this file, one JSON operation per line")
 	htmlPath := fs.String("visualize", "", "write porcupine's HTML visualization of the serializability check to this file")
