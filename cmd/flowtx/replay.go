@@ -49,17 +49,9 @@ event, --timeline draws the run for ui.perfetto.dev or chrome://tracing
 		}
 		fmt.Fprintf(stdout, "determinism: ok: two runs, %d events each, identical\n", len(trace.events))
 	}
-	if *tracePath != "" {
-		if err := trace.write(*tracePath); err != nil {
-			fmt.Fprintf(stderr, "flowtx replay: %v\n", err)
-			return exitViolation
-		}
-	}
-	if *timelinePath != "" {
-		if err := tl.write(*timelinePath, res); err != nil {
-			fmt.Fprintf(stderr, "flowtx replay: %v\n", err)
-			return exitViolation
-		}
+	if err := writeTraces(&trace, *tracePath, tl, *timelinePath, res); err != nil {
+		fmt.Fprintf(stderr, "flowtx replay: %v\n", err)
+		return exitViolation
 	}
 	fmt.Fprint(stdout, res.Describe())
 	for _, v := range res.Verdicts {
@@ -78,4 +70,17 @@ event, --timeline draws the run for ui.perfetto.dev or chrome://tracing
 		return exitViolation
 	}
 	return exitOK
+}
+
+// writeTraces writes the kernel events and the timeline, each if asked.
+func writeTraces(trace *traceLog, tracePath string, tl *timeline, timelinePath string, res scenarios.Result) error {
+	if tracePath != "" {
+		if err := trace.write(tracePath); err != nil {
+			return err
+		}
+	}
+	if timelinePath != "" {
+		return tl.write(timelinePath, res)
+	}
+	return nil
 }
