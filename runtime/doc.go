@@ -194,15 +194,15 @@
 // A worker. A Restore of a newer generation takes it from any phase back
 // to loading; one of checkpoint 0 has nothing to read and goes straight to
 // running. Packets of the new generation that arrive before it runs are
-// held.
+// held. A gap in a channel's sequence numbers fails it (below).
 //
 //	         Restore(g, n)              snapshot read
 //	Start ──► waiting ──────────────► loading ──────────────► running
-//	          gen 0,                  Get failed: │ ▲              │
-//	          heartbeats              retry 5ms ──┘ │              │
-//	                                                └──────────────┘
-//	                                                Restore(g' > g):
-//	                                                drop everything
+//	          gen 0,                  Get failed: │ ▲              │ │ gap on a channel:
+//	          heartbeats              retry 5ms ──┘ │              │ ▼ Broken(g)
+//	                                                └─────────── failed: processes
+//	                                                Restore(g' > g):   nothing, Broken(g)
+//	                                                drop everything    with each heartbeat
 //
 // While running, its part of each checkpoint (unaligned):
 //
@@ -233,9 +233,11 @@
 //	          read sources (retried)               Restore(g, latest) to all        │
 //	                                                ▲   │ recovery timeout,         │
 //	                                                │   └─gen-0 heartbeat of a      │
-//	                                                │     restored worker: again    │
+//	                                                │     restored worker, or       │
+//	                                                │     Broken(g): again          │
 //	                                                └──heartbeat of another gen,────┘
-//	                                                   or a worker silent too long
+//	                                                   Broken(g), or a worker
+//	                                                   silent too long
 //
 // While steady, one checkpoint at a time:
 //
@@ -261,10 +263,14 @@
 //     through Receive, Control, Fire and Stored.
 //   - Now never goes backwards. After fires its timer no earlier than the
 //     delay, unchanged, through Fire.
-//   - Send is a FIFO channel per pair of workers, reliable while both ends
-//     live. Tell (either way) is FIFO per worker too, or a heartbeat of a
-//     worker's old generation could overtake its Restored of the new one
-//     and start a needless recovery.
+//   - Send is a FIFO channel per pair of workers. It may lose packets (a
+//     partition), never duplicate or reorder them: a worker numbers the
+//     packets of each channel and treats a gap as a failure (Broken
+//     channels, below), and a duplicate or a packet out of order as a
+//     broken invariant. Tell (either way) is FIFO per worker too, or a
+//     heartbeat of a worker's old generation could overtake its Restored
+//     of the new one and start a needless recovery; it may lose messages,
+//     which the timeouts (heartbeat, checkpoint, recovery) cover.
 //     A crash may lose whatever its process had in flight, in either
 //     direction, and its timers; recovery deals with that.
 //   - ReadIngress returns the records of the worker's own partition from
@@ -280,6 +286,46 @@
 //     process that started it crashed; keys that name checkpoint and
 //     generation keep such orphan writes harmless. A new process never
 //     sees the results of its predecessor's operations.
+//
+// # Broken channels
+//
+// A channel that loses packets loses effects: a hop of a chain, a 2PC
+// prepare or vote, a marker. Flink treats a broken network channel as a
+// task failure and restarts the job from its last checkpoint; so does the
+// runtime. Every Transfer, Marker and Ping carries a sequence number, from
+// 1 on each channel in each generation (a Restore starts both counts
+// again). A receiver expects exactly the next one. A number past it means
+// the packets between were lost: the worker fails. It processes nothing
+// more of its generation (packets, timers, ingress), drops the snapshot it
+// is collecting, and tells the coordinator Broken(g), again with every
+// heartbeat until a Restore comes, since the report may be lost too. The
+// coordinator, steady or recovering, starts a recovery on Broken of its
+// own generation, exactly as for a crash; a Broken of an older generation
+// is old news. A partition between a worker and the coordinator needs
+// nothing new: lost heartbeats end in the heartbeat timeout, a lost
+// Restore or Restored in the recovery timeout, a lost Snapshot or Acked
+// in the checkpoint timeout, and a lost Committed is made good by the
+// next one, which releases every epoch up to it.
+//
+// Why no checkpoint completes across a gap: a worker writes its snapshot
+// of checkpoint n only once every incoming channel's Marker(n) has come,
+// and each marker is checked in sequence. So if a snapshot is written,
+// every packet sent before its sender's snapshot arrived, and the cut is
+// consistent; packets lost after the markers are after the cut, and their
+// sender's replay from n sends them again. A snapshot whose markers had
+// not all come when the gap was found is dropped, and a failed worker
+// takes no part in later checkpoints of its generation.
+//
+// A gap shows only when a later packet arrives. Markers go on every
+// channel at every checkpoint, so one is found at the next checkpoint at
+// the latest, or, when the lost packet was itself a marker, at the one
+// after that checkpoint times out (CheckpointTimeout). With
+// Config.ChannelHeartbeats a worker also sends a Ping on every outgoing
+// channel with each heartbeat, and a loss is found within a heartbeat
+// interval; the scenarios turn it on for schedules that can lose packets,
+// and only then, so that runs of the other fault models keep their
+// traces. Sequence numbers are left out of fingerprints for the same
+// reason. BugIgnoreChannelGap, the known-bad variant, goes on past a gap.
 //
 // # Purity
 //
