@@ -25,9 +25,11 @@ func drawCampaign(t *rapid.T) *script {
 // FuzzCampaign is the state-machine property of TestStateMachine as a
 // fuzz target, over both transfer scenarios:
 //
-//	go test -run '^$' -fuzz FuzzCampaign ./scenarios
+//	go test -run '^$' -fuzz FuzzCampaign -fuzzminimizetime 5s ./scenarios
 //
-// A plain go test runs the seed corpus only. A seed whose bytes run out
+// (The inputs are long, so Go's default minute of minimising each new
+// interesting input stalls the search.) A plain go test runs the seed
+// corpus only. A seed whose bytes run out
 // before a whole script is drawn would be skipped and test nothing, so it
 // fails instead.
 func FuzzCampaign(f *testing.F) {

@@ -18,8 +18,9 @@ import (
 // The state-machine property (issue: property tests): rapid draws a
 // sequence of actions, each a workload operation ("client c submits a
 // transfer, a read or an update") or a fault ("crash worker w", "restart
-// the coordinator", "the store fails for d", "advance virtual time by d"),
-// then heals every crashed process; the run of that script must pass every
+// the coordinator", "the store fails for d", "partition a from b for d",
+// "add latency for d", "advance virtual time by d"), then heals every
+// crashed process; the run of that script must pass every
 // check Run makes: the checker's strict serializability (2PC), final-state
 // accounting, exactly-once and liveness verdicts, and the workload's own.
 //
@@ -123,6 +124,22 @@ func (s *script) actions() map[string]func(*rapid.T) {
 		"store-failure": func(t *rapid.T) {
 			s.schedule = append(s.schedule, faults.Event{At: s.now, Kind: faults.StoreFailure, Until: s.now + drawSpan(t, "store-down")})
 		},
+		"partition": func(t *rapid.T) {
+			a, b := s.nodePair(t)
+			kind := faults.Partition
+			if rapid.Bool().Draw(t, "one-way") {
+				kind = faults.PartitionOneWay
+			}
+			s.schedule = append(s.schedule, faults.Event{At: s.now, Kind: kind, Until: s.now + drawSpan(t, "partition"), Nodes: []faults.Node{a, b}})
+		},
+		"delay-spike": func(t *rapid.T) {
+			var nodes []faults.Node // none: every link
+			if rapid.Bool().Draw(t, "one-node") {
+				nodes = []faults.Node{faults.Node(rapid.IntRange(-1, s.cfg.Workers-1).Draw(t, "node"))}
+			}
+			s.schedule = append(s.schedule, faults.Event{At: s.now, Kind: faults.DelaySpike, Until: s.now + drawSpan(t, "spike"),
+				Nodes: nodes, Extra: drawSpan(t, "extra")})
+		},
 		"advance": func(t *rapid.T) {
 			if s.now >= scriptFaultSpanMax {
 				t.Skip("the fault span is used up")
@@ -160,6 +177,16 @@ func (s *script) client(t *rapid.T) int {
 		t.Skip("every client has its share of operations")
 	}
 	return rapid.SampledFrom(open).Draw(t, "client")
+}
+
+// nodePair draws two distinct nodes of the job, the coordinator (-1)
+// among them; a job always has it and one worker.
+func (s *script) nodePair(t *rapid.T) (faults.Node, faults.Node) {
+	a := rapid.IntRange(-1, s.cfg.Workers-1).Draw(t, "node-a")
+	// Shifted by one to count from zero, b is a plus 1..Workers, modulo
+	// the Workers+1 nodes.
+	b := (a + 2 + rapid.IntRange(0, s.cfg.Workers-1).Draw(t, "node-b-offset")) % (s.cfg.Workers + 1)
+	return faults.Node(a), faults.Node(b - 1)
 }
 
 func (s *script) coordinatorType() runtime.FuncType {
