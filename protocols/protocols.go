@@ -5,45 +5,41 @@
 package protocols
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/flowtx/flowtx/runtime"
 )
 
-// Encode renders a protocol message or state as JSON: deterministic for
-// structs (snapshots and trace hashes depend on that), readable in traces
-// and golden files.
-func Encode(kind string, v any) runtime.Message {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprintf("protocols: encode %s: %v", kind, err))
-	}
-	return runtime.Message{Kind: kind, Body: b}
+// Encode returns a protocol message of the given kind whose body is v's
+// binary form (codec.go): deterministic, as snapshots and trace hashes
+// require, and cheap to decode on every delivery. Traces and golden files
+// render it through the protocols' Describe functions.
+func Encode(kind string, v Value) runtime.Message {
+	return runtime.Message{Kind: kind, Body: Marshal(v)}
 }
 
 // Decode parses a message written by Encode.
-func Decode(m runtime.Message, v any) error {
-	if err := json.Unmarshal(m.Body, v); err != nil {
+func Decode(m runtime.Message, v Target) error {
+	if err := Unmarshal(m.Body, v); err != nil {
 		return fmt.Errorf("%w: %s: %v", runtime.ErrBadBody, m.Kind, err)
 	}
 	return nil
 }
 
 // Load reads protocol state kept under name in an instance's state.
-func Load(ctx runtime.Context, name string, v any) bool {
+func Load(ctx runtime.Context, name string, v Target) bool {
 	b, ok := ctx.Get(name)
 	if !ok {
 		return false
 	}
-	if err := json.Unmarshal(b, v); err != nil {
+	if err := Unmarshal(b, v); err != nil {
 		panic(fmt.Sprintf("protocols: %v: corrupt %q: %v", ctx.Self(), name, err))
 	}
 	return true
 }
 
 // Save writes protocol state under name.
-func Save(ctx runtime.Context, name string, v any) { ctx.Set(name, Encode(name, v).Body) }
+func Save(ctx runtime.Context, name string, v Value) { ctx.Set(name, Marshal(v)) }
 
 // TakeReply removes a function's answer to its caller from its effects and
 // returns it: a participant sends it back with its vote or step result

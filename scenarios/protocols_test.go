@@ -1,7 +1,6 @@
 package scenarios
 
 import (
-	"encoding/json"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -154,7 +153,4 @@ func TestCrashBetweenVoteAndDecision(t *testing.T) {
 	require.Equal(t, 10, crashed)
 }
 
-func isYes(m runtime.Message) bool {
-	var v struct{ Yes bool }
-	return json.Unmarshal(m.Body, &v) == nil && v.Yes
-}
+func isYes(m runtime.Message) bool { return twopc.IsYesVote(m) }

@@ -1,14 +1,11 @@
 package protocoltest
 
 // This file is the language of the interaction tests: the datadriven
-// commands, and the descriptions of messages and state they print.
-// protocols/twopc and protocols/saga hold the same copy of it, but for
-// the package clause: test files cannot be shared between packages, and
-// the harness must not become API.
+// commands, and the descriptions of messages and state they print
+// (protocol values through the protocols' Describe functions).
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/cockroachdb/datadriven"
+	"github.com/flowtx/flowtx/protocols"
 	"github.com/flowtx/flowtx/protocols/saga"
 	"github.com/flowtx/flowtx/protocols/twopc"
 	"github.com/flowtx/flowtx/runtime"
@@ -203,36 +201,56 @@ func ixResponses(e *Env, _ *testing.T, _ *datadriven.TestData) error {
 	return nil
 }
 
-// ixDescribeMsg renders a message as its kind and body: an integer body as
-// kind(n), a JSON body (the protocols' messages) decoded and compact.
+// ixDescriber renders what protocol values carry: messages and state
+// values, through the harness's own renderers.
+func ixDescriber() protocols.Describer {
+	return protocols.Describer{Msg: ixDescribeMsg, Value: ixDescribeValue}
+}
+
+// ixDescribeMsg renders a message as its kind and body: a protocol's
+// message decoded field by field, an integer body as kind(n), a JSON body
+// (the harness's requests and outcomes) decoded and compact.
 func ixDescribeMsg(m runtime.Message) string {
 	if len(m.Body) == 0 {
 		return m.Kind
+	}
+	if s, ok := ixDescribeProtocolMsg(m); ok {
+		return m.Kind + s
 	}
 	if v, err := m.Int64(); err == nil {
 		return fmt.Sprintf("%s(%d)", m.Kind, v)
 	}
 	if n, err := ixParseJSON(m.Body); err == nil {
-		return m.Kind + n.describe("")
+		return m.Kind + n.describe()
 	}
 	return fmt.Sprintf("%s(%q)", m.Kind, m.Body)
 }
 
-// ixDescribeBrief renders a protocol message (a JSON body) as its kind
-// only, for messages put in flight: their delivery shows the body.
+func ixDescribeProtocolMsg(m runtime.Message) (string, bool) {
+	if s, ok := twopc.DescribeMessage(m, ixDescriber()); ok {
+		return s, true
+	}
+	return saga.DescribeMessage(m, ixDescriber())
+}
+
+// ixDescribeBrief renders a protocol message or a harness request as its
+// kind only, for messages put in flight: their delivery shows the body.
 func ixDescribeBrief(m runtime.Message) string {
-	if json.Valid(m.Body) {
+	if _, ok := ixDescribeProtocolMsg(m); ok || json.Valid(m.Body) {
 		return m.Kind
 	}
 	return ixDescribeMsg(m)
 }
 
 // ixDescribeValue renders a state value: protocol state (named with a
-// leading NUL) is JSON, an account's balance a varint.
+// leading NUL) decoded by its protocol, an account's balance a varint.
 func ixDescribeValue(name string, v []byte) string {
 	if ixProtocolName(name) {
-		if n, err := ixParseJSON(v); err == nil {
-			return n.describe("")
+		if s, ok := twopc.DescribeState(name, v, ixDescriber()); ok {
+			return s
+		}
+		if s, ok := saga.DescribeState(name, v, ixDescriber()); ok {
+			return s
 		}
 	}
 	if x, err := runtime.Int64Codec.Decode(v); err == nil {
@@ -291,98 +309,34 @@ func ixParseValue(dec *json.Decoder) (ixJSON, error) {
 	return n, err
 }
 
-// describe renders n compactly; key is the object key n is the value of,
-// for the protocols' enumerations.
-func (n ixJSON) describe(key string) string {
+// describe renders n compactly: null fields and empty lists say nothing.
+func (n ixJSON) describe() string {
 	switch {
 	case n.arr:
 		items := make([]string, len(n.vals))
 		for i, v := range n.vals {
-			items[i] = v.describe(key)
+			items[i] = v.describe()
 		}
 		return "[" + strings.Join(items, " ") + "]"
 	case n.obj:
-		if s, ok := n.describeShape(); ok {
-			return s
-		}
 		var fields []string
 		for i, k := range n.keys {
-			// null fields and empty lists say nothing
 			if v := n.vals[i]; v.scalar != nil || v.obj || v.arr && len(v.vals) > 0 {
-				fields = append(fields, k+":"+n.vals[i].describe(k))
+				fields = append(fields, k+":"+n.vals[i].describe())
 			}
 		}
 		return "{" + strings.Join(fields, " ") + "}"
 	}
-	return ixDescribeScalar(key, n.scalar)
+	return ixDescribeScalar(n.scalar)
 }
 
-// describeShape renders the runtime's types that appear inside protocol
-// messages and state the way the runtime prints them.
-func (n ixJSON) describeShape() (string, bool) {
-	field := func(k string) ixJSON {
-		for i, key := range n.keys {
-			if key == k {
-				return n.vals[i]
-			}
-		}
-		return ixJSON{}
-	}
-	str := func(k string) string { s, _ := field(k).scalar.(string); return s }
-	switch strings.Join(n.keys, ",") {
-	case "Kind,Body":
-		return ixDescribeMsg(runtime.Message{Kind: str("Kind"), Body: ixBytes(str("Body"))}), true
-	case "Type,ID":
-		a := runtime.Address{Type: runtime.FuncType(str("Type")), ID: str("ID")}
-		if a.IsZero() {
-			return "-", true
-		}
-		return a.String(), true
-	case "Client,Seq":
-		return fmt.Sprintf("c%v#%v", field("Client").scalar, field("Seq").scalar), true
-	case "Name,Value,Deleted":
-		if field("Deleted").scalar == true {
-			return str("Name") + " deleted", true
-		}
-		return str("Name") + "=" + ixDescribeValue(str("Name"), ixBytes(str("Value"))), true
-	case "From,To,Request,Msg":
-		from := field("From").describe("")
-		if from == "-" {
-			from = "ingress"
-		}
-		return fmt.Sprintf("%s->%s:%s", from, field("To").describe(""), field("Msg").describe("")), true
-	}
-	return "", false
-}
-
-func ixBytes(b64 string) []byte {
-	b, err := base64.StdEncoding.DecodeString(b64)
-	if err != nil {
-		panic(fmt.Sprintf("bad base64 %q: %v", b64, err))
-	}
-	return b
-}
-
-// ixEnums names the values of the protocols' enumerations, by the field
-// that holds them: a 2PC coordinator's votes and a saga's step states.
-var ixEnums = map[string]map[string]string{
-	"Votes":  {"-1": "no", "0": "none", "1": "yes"},
-	"States": {"0": "pending", "1": "succeeded", "2": "failed", "3": "compensated", "4": "unsent"},
-}
-
-func ixDescribeScalar(key string, v any) string {
+func ixDescribeScalar(v any) string {
 	switch v := v.(type) {
 	case nil:
 		return "-"
 	case string:
-		if v != "" && strings.Trim(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._#()-") == "" {
-			return v
-		}
-		return strconv.Quote(v)
+		return protocols.Word(v)
 	case json.Number:
-		if name, ok := ixEnums[key][v.String()]; ok {
-			return name
-		}
 		return v.String()
 	}
 	return fmt.Sprint(v)

@@ -408,31 +408,31 @@ func (p *Participant) lookupLock(in *runtime.Instance) (lock, bool) {
 }
 
 func (p *Participant) setLock(in *runtime.Instance, l lock) {
-	in.Set(stateLock, encode(stateLock, l).Body)
+	in.Set(stateLock, protocols.Marshal(l))
 }
 
-func (p *Participant) queue(in *runtime.Instance) []runtime.Envelope {
-	var q []runtime.Envelope
+func (p *Participant) queue(in *runtime.Instance) queue {
+	var q queue
 	loadRaw(in, stateQueue, &q)
 	return q
 }
 
-func (p *Participant) setQueue(in *runtime.Instance, q []runtime.Envelope) {
+func (p *Participant) setQueue(in *runtime.Instance, q queue) {
 	if len(q) == 0 {
 		in.Delete(stateQueue)
 		return
 	}
-	in.Set(stateQueue, encode(stateQueue, q).Body)
+	in.Set(stateQueue, protocols.Marshal(q))
 }
 
 // loadRaw reads participant state kept under name.
-func loadRaw(in *runtime.Instance, name string, v any) bool {
+func loadRaw(in *runtime.Instance, name string, v protocols.Target) bool {
 	b, ok := in.Get(name)
 	if !ok {
 		return false
 	}
-	if err := decode(runtime.Message{Kind: name, Body: b}, v); err != nil {
-		panic(fmt.Sprintf("twopc: %v: %v", in.Address(), err))
+	if err := protocols.Unmarshal(b, v); err != nil {
+		panic(fmt.Sprintf("twopc: %v: corrupt %q: %v", in.Address(), name, err))
 	}
 	return true
 }
