@@ -48,6 +48,11 @@ type Op struct {
 	// balance; a transfer's source balance after the withdrawal and
 	// destination balance after the deposit.
 	Values []int64 `json:"values,omitempty"`
+	// Write is what an update wrote: one field and its value, unique to
+	// the operation.
+	Write *Field `json:"write,omitempty"`
+	// Fields is what a read saw of the key's fields, when it took effect.
+	Fields map[string]string `json:"fields,omitempty"`
 	// Call and Return are virtual microseconds; an Unknown operation has
 	// no return.
 	Call   int64 `json:"call_us"`
@@ -66,6 +71,22 @@ func (o Op) String() string {
 	return s + fmt.Sprintf(" [%d,%d]", o.Call, o.Return)
 }
 
+// Field is one named string field of a key and its value.
+type Field struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// Entry is one line of a key's ledger: a step of a transaction (a 2PC
+// transfer or a saga, named by its client request id) applied to the key's
+// balance. A compensation undoes the step of the same transaction on the
+// same key.
+type Entry struct {
+	Txn          string `json:"txn"`
+	Delta        int64  `json:"delta"`
+	Compensation bool   `json:"compensation,omitempty"`
+}
+
 // History is everything a run's clients observed, and what the checks need
 // to know of the workload: every key's initial balance and, if the run
 // reached quiescence, the final balances.
@@ -77,6 +98,9 @@ type History struct {
 	Keys         []string         `json:"keys"`
 	Ops          []Op             `json:"ops"`
 	Final        map[string]int64 `json:"final,omitempty"`
+	// Ledgers are the keys' ledgers read at quiescence, with Final: every
+	// transaction step applied to each key, in the order it was applied.
+	Ledgers map[string][]Entry `json:"ledgers,omitempty"`
 	// Submitted lists every request id clients sent; Responses every
 	// response they received, repeats included.
 	Submitted []string `json:"submitted"`

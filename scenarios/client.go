@@ -48,29 +48,35 @@ type batchID struct {
 	epoch  runtime.Epoch
 }
 
-// client is a closed-loop client: it sends one request, waits for its
-// response, and sends the next, until it has sent its share of operations.
-// A request is a record appended to the ingress partition of the worker that
-// owns its target, followed by a notice to that worker. Responses arrive as
-// batches on the client's egress topic; the client reads it from its own
-// offset and keeps the first copy of each batch, as a Kafka read-committed
-// consumer would. A retryable answer (a transaction that lost a deadlock)
-// is resubmitted under a new request id after a backoff, a bounded number
-// of times.
+// client is a closed-loop or an open-loop client. A closed-loop one sends
+// one request, waits for its response, and sends the next. An open-loop
+// one sends each request at its drawn arrival time, whatever is still in
+// flight (Config.ArrivalRate). Either stops when it has sent its share of
+// operations and every one is settled.
+//
+// A request is a record appended to the ingress partition of the worker
+// that owns its target, followed by a notice to that worker. Responses
+// arrive as batches on the client's egress topic; the client reads it from
+// its own offset and keeps the first copy of each batch, as a Kafka
+// read-committed consumer would. A retryable answer (a transaction that
+// lost a deadlock) is resubmitted under a new request id after a backoff,
+// a bounded number of times.
 type client struct {
 	id        runtime.ClientID
 	layout    layout
-	ops       []Op // the requests to send, drawn before the run
+	ops       []Op       // the requests to send, drawn before the run
+	gaps      []sim.Time // open loop: time before each request is sent; nil for a closed loop
 	log       *clientLog
 	onDone    func()
 	owner     func(runtime.Address) runtime.WorkerID
 	retryable func(runtime.Response) bool
 
 	env      sim.Env
-	next     int               // index of the op in progress
-	waiting  runtime.RequestID // the request in flight; zero between requests
-	attempts int               // retries of the op in progress
-	seq      uint64            // request ids for retries, after the drawn ones
+	next     int                       // index of the next op to send
+	inflight map[runtime.RequestID]int // requests awaiting an answer -> their entry in log.ops
+	attempts []int                     // retries of each op so far
+	settled  int                       // ops answered for good
+	seq      uint64                    // request ids for retries, after the drawn ones
 	offset   sim.Offset
 	batches  map[batchID]bool
 }
@@ -82,39 +88,65 @@ const (
 	retryBackoff = sim.Millisecond
 )
 
-// retryTimer resubmits the operation in progress.
-type retryTimer struct{}
+// retryTimer resubmits an operation.
+type retryTimer struct{ op int }
 
-func (retryTimer) Fingerprint() uint64 { return 0x7e7 }
-func (retryTimer) String() string      { return "retry" }
+func (t retryTimer) Fingerprint() uint64 { return 0x7e7<<32 | uint64(t.op) }
+func (t retryTimer) String() string      { return fmt.Sprintf("retry op %d", t.op+1) }
+
+// arrivalTimer sends an open-loop client's next operation.
+type arrivalTimer struct{}
+
+func (arrivalTimer) Fingerprint() uint64 { return 0xa771 }
+func (arrivalTimer) String() string      { return "arrival" }
 
 func (c *client) Start(env sim.Env) {
 	c.env = env
 	c.batches = map[batchID]bool{}
+	c.inflight = map[runtime.RequestID]int{}
+	c.attempts = make([]int, len(c.ops))
 	c.seq = uint64(len(c.ops))
 	c.env.After(egressPoll, pollTimer{})
-	c.send()
-}
-
-// send submits the next operation, or finishes.
-func (c *client) send() {
-	if c.next == len(c.ops) {
-		c.log.done = true
-		c.onDone()
+	if c.gaps != nil {
+		c.arrive()
 		return
 	}
-	c.submit(c.ops[c.next].Request)
+	c.sendNext()
 }
 
-// submit appends r to the ingress. A request to an address without an id
-// goes to a fresh instance named after the request: a coordinator that runs
-// exactly this transaction.
-func (c *client) submit(r runtime.Request) {
+// sendNext submits the next operation, if any is left.
+func (c *client) sendNext() {
+	if c.next < len(c.ops) {
+		c.next++
+		c.submit(c.next-1, c.ops[c.next-1].Request)
+	}
+	c.finishIfSettled()
+}
+
+// arrive waits for the next open-loop arrival, or finishes.
+func (c *client) arrive() {
+	if c.next < len(c.gaps) {
+		c.env.After(c.gaps[c.next], arrivalTimer{})
+	}
+	c.finishIfSettled()
+}
+
+func (c *client) finishIfSettled() {
+	if c.settled == len(c.ops) && !c.log.done {
+		c.log.done = true
+		c.onDone()
+	}
+}
+
+// submit appends r, an attempt of operation op, to the ingress. A request
+// to an address without an id goes to a fresh instance named after the
+// request: a coordinator that runs exactly this transaction.
+func (c *client) submit(op int, r runtime.Request) {
 	if r.To.ID == "" {
 		r.To.ID = r.ID.String()
 	}
-	c.log.ops = append(c.log.ops, Op{Index: c.next, Request: r, Call: c.env.Now()})
-	c.waiting = r.ID
+	c.inflight[r.ID] = len(c.log.ops)
+	c.log.ops = append(c.log.ops, Op{Index: op, Request: r, Call: c.env.Now()})
 	w := c.owner(r.To)
 	c.env.Append(ingressLog(w), r)
 	c.env.Send(c.layout.workerNode(w), notice{})
@@ -128,7 +160,7 @@ func (c *client) Receive(from sim.NodeID, msg sim.Message) {
 }
 
 func (c *client) Fire(timer sim.Message) {
-	switch timer.(type) {
+	switch t := timer.(type) {
 	case pollTimer:
 		c.poll()
 		if !c.log.done {
@@ -136,9 +168,13 @@ func (c *client) Fire(timer sim.Message) {
 		}
 	case retryTimer:
 		c.seq++
-		r := c.ops[c.next].Request
+		r := c.ops[t.op].Request
 		r.ID.Seq = c.seq
-		c.submit(r)
+		c.submit(t.op, r)
+	case arrivalTimer:
+		c.next++
+		c.submit(c.next-1, c.ops[c.next-1].Request)
+		c.arrive()
 	default:
 		panic(fmt.Sprintf("scenarios: client %d got timer %v", c.id, timer))
 	}
@@ -168,23 +204,44 @@ func (c *client) poll() {
 }
 
 func (c *client) answer(r runtime.Response) {
-	if c.waiting.IsZero() || r.Request != c.waiting {
+	at, waiting := c.inflight[r.Request]
+	if !waiting {
 		c.log.unexpected = append(c.log.unexpected, r)
 		return
 	}
-	last := &c.log.ops[len(c.log.ops)-1]
-	last.Response, last.Answered, last.Return = r, true, c.env.Now()
-	c.waiting = runtime.RequestID{}
-	if c.retryable != nil && c.retryable(r) && c.attempts < retriesMax {
-		c.env.After(retryBackoff<<c.attempts, retryTimer{})
-		c.attempts++
+	delete(c.inflight, r.Request)
+	entry := &c.log.ops[at]
+	entry.Response, entry.Answered, entry.Return = r, true, c.env.Now()
+	op := entry.Index
+	if c.retryable != nil && c.retryable(r) && c.attempts[op] < retriesMax {
+		c.env.After(retryBackoff<<c.attempts[op], retryTimer{op: op})
+		c.attempts[op]++
 		return
 	}
-	c.attempts = 0
-	c.next++
-	c.send()
+	c.settled++
+	if c.gaps == nil {
+		c.sendNext()
+		return
+	}
+	c.finishIfSettled()
 }
 
 func (c *client) Stored(r sim.StoreResult) {
 	panic(fmt.Sprintf("scenarios: client %d got an unasked storage result %v", c.id, r.Op.Kind))
+}
+
+// arrivalGaps draws an open-loop client's time before each of its n
+// requests: a Poisson process whose rate is the client's share of
+// cfg.ArrivalRate. It returns nil for a closed loop.
+func arrivalGaps(cfg Config, c runtime.ClientID, n int) []sim.Time {
+	if cfg.ArrivalRate == 0 {
+		return nil
+	}
+	rng := sim.NewStreams(cfg.Seed).Stream(fmt.Sprintf("workload/arrivals/%d", c))
+	mean := float64(sim.Second) * float64(cfg.Clients) / float64(cfg.ArrivalRate)
+	gaps := make([]sim.Time, n)
+	for i := range gaps {
+		gaps[i] = sim.Time(rng.ExpFloat64() * mean)
+	}
+	return gaps
 }

@@ -235,6 +235,7 @@ func (j *Job) newClient(c runtime.ClientID) *client {
 		id:        c,
 		layout:    j.layout,
 		ops:       ops,
+		gaps:      arrivalGaps(j.cfg, c, len(ops)),
 		log:       j.logs[c],
 		onDone:    func() { j.finished.Add(1) },
 		retryable: j.retryable,

@@ -55,7 +55,12 @@ type Config struct {
 	Workers  int
 	Clients  int
 	Ops      int // operations per client
-	Keys     int // instances the workload spreads over: accounts, records
+	// ArrivalRate makes clients open-loop: together they send this many
+	// requests per virtual second, at Poisson arrival times, whether or not
+	// earlier ones were answered. Zero keeps them closed-loop (one request
+	// in flight each).
+	ArrivalRate int
+	Keys        int // instances the workload spreads over: accounts, records
 	// Transfers (the YCSB scenarios): the share of operations that are
 	// transfers (percent; zero takes the scenario's default, NoTransfers
 	// asks for none), the protocol that runs them ("2pc" or "saga"),
@@ -109,7 +114,10 @@ const (
 	workersMax = runtime.KeyGroupsDefault
 	clientsMax = 10_000
 	opsMax     = 1_000_000
-	keysMax    = 10_000_000
+	// arrivalRateMax keeps the mean gap between a client's requests at
+	// least a virtual microsecond.
+	arrivalRateMax = 1_000_000
+	keysMax        = 10_000_000
 )
 
 // Explicit zeros for fields whose zero value means "the default".
@@ -191,6 +199,8 @@ func Resolve(cfg Config) (Config, error) {
 		return cfg, fmt.Errorf("workers %d: want 1..%d", cfg.Workers, workersMax)
 	case cfg.Clients < 1 || cfg.Clients > clientsMax:
 		return cfg, fmt.Errorf("clients %d: want 1..%d", cfg.Clients, clientsMax)
+	case cfg.ArrivalRate < 0 || cfg.ArrivalRate > arrivalRateMax:
+		return cfg, fmt.Errorf("arrival rate %d/s: want 0 (closed loop) .. %d", cfg.ArrivalRate, arrivalRateMax)
 	case cfg.Ops < 1 || cfg.Ops > opsMax:
 		return cfg, fmt.Errorf("ops %d: want 1..%d", cfg.Ops, opsMax)
 	case cfg.Keys < 1 || cfg.Keys > keysMax:

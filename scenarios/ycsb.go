@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/flowtx/flowtx/checker"
 	"github.com/flowtx/flowtx/protocols/saga"
 	"github.com/flowtx/flowtx/protocols/twopc"
 	"github.com/flowtx/flowtx/runtime"
@@ -129,7 +130,10 @@ func (y *ycsb) Pipeline() runtime.Pipeline {
 var balanceOf = runtime.Value[int64]{Name: "balance", Codec: runtime.Int64Codec}
 
 // record is the one business function: the same code runs plainly, as a
-// 2PC participant and as a saga step. It answers with the balance.
+// 2PC participant and as a saga step. It answers a read with the whole
+// record, and a balance change with the balance. A balance change made as
+// a transaction's step, or a saga's compensation, is written in the
+// record's ledger, the statement the checker audits at quiescence.
 func (y *ycsb) record(ctx runtime.Context, msg runtime.Message) error {
 	balance, ok := balanceOf.Get(ctx)
 	if !ok {
@@ -137,6 +141,8 @@ func (y *ycsb) record(ctx runtime.Context, msg runtime.Message) error {
 	}
 	switch msg.Kind {
 	case opRead:
+		ctx.Reply(recordMessage(ctx, balance))
+		return nil
 	case opUpdate:
 		field, value, _ := strings.Cut(string(msg.Body), "=")
 		ctx.Set(field, []byte(value))
@@ -153,6 +159,9 @@ func (y *ycsb) record(ctx runtime.Context, msg runtime.Message) error {
 		if msg.Kind == opWithdraw && balance < 0 {
 			return fmt.Errorf("%w: balance %d", errInsufficient, balance-amount)
 		}
+		if !ctx.Caller().IsZero() {
+			appendLedger(ctx, checker.Entry{Txn: ctx.Request().String(), Delta: amount, Compensation: msg.Kind == opAdjust})
+		}
 		if msg.Kind == opAdjust {
 			return nil // a compensation answers nobody
 		}
@@ -161,6 +170,29 @@ func (y *ycsb) record(ctx runtime.Context, msg runtime.Message) error {
 	}
 	ctx.Reply(runtime.Int64Message("balance", balance))
 	return nil
+}
+
+// recordResult is a read's answer: the balance and every field set.
+type recordResult struct {
+	Balance int64
+	Fields  map[string]string `json:",omitempty"`
+}
+
+const opRecord = "record"
+
+func recordMessage(ctx runtime.Context, balance int64) runtime.Message {
+	r := recordResult{Balance: balance}
+	for i := range fieldsMax {
+		name := "f" + strconv.Itoa(i)
+		if v, ok := ctx.Get(name); ok {
+			if r.Fields == nil {
+				r.Fields = map[string]string{}
+			}
+			r.Fields[name] = string(v)
+		}
+	}
+	b, _ := json.Marshal(r)
+	return runtime.Message{Kind: opRecord, Body: b}
 }
 
 func decodeTransfer(msg runtime.Message) (transferArgs, error) {
@@ -242,7 +274,7 @@ func (y *ycsb) Requests(c runtime.ClientID, n int, rng *rand.Rand) []runtime.Req
 		case rng.IntN(2) == 0:
 			reqs[i] = runtime.Request{ID: id, To: recordAddress(y.key(rng)), Msg: runtime.Message{Kind: opRead}}
 		default:
-			field := fmt.Sprintf("f%d=v%d.%d", rng.IntN(fieldsMax), c, i)
+			field := fmt.Sprintf("f%d=v%d.%d", rng.IntN(fieldsMax), c, i+1)
 			reqs[i] = runtime.Request{ID: id, To: recordAddress(y.key(rng)), Msg: runtime.Message{Kind: opUpdate, Body: []byte(field)}}
 		}
 	}

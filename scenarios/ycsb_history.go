@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/flowtx/flowtx/checker"
 	"github.com/flowtx/flowtx/protocols/saga"
@@ -13,19 +14,28 @@ import (
 
 // History turns a YCSB run into the checker's history: only what clients
 // saw (requests, answers, call and return times), the workload's initial
-// balance and the final balances read at quiescence.
+// balance and the final balances and ledgers read at quiescence.
 func (y *ycsb) History(o Outcome) checker.History {
 	h := checker.History{
 		Serializable: y.cfg.Protocol == protocol2PC,
 		Initial:      y.cfg.InitialBalance,
 		Final:        map[string]int64{},
+		Ledgers:      map[string][]checker.Entry{},
 	}
 	for k := range y.cfg.Keys {
 		key := recordAddress(k).ID
 		h.Keys = append(h.Keys, key)
 		h.Final[key] = y.cfg.InitialBalance
-		if b, ok := o.State[recordAddress(k)][balanceOf.Name]; ok {
+		state := o.State[recordAddress(k)]
+		if b, ok := state[balanceOf.Name]; ok {
 			h.Final[key], _ = runtime.Int64Codec.Decode(b)
+		}
+		if b, ok := state[ledgerState]; ok {
+			entries, err := parseLedger(b)
+			if err != nil {
+				panic(fmt.Sprintf("scenarios: %s: %v", key, err))
+			}
+			h.Ledgers[key] = entries
 		}
 	}
 	for c, ops := range o.Histories {
@@ -52,6 +62,8 @@ func (y *ycsb) historyOp(client int, op Op) checker.Op {
 		h.Kind, h.Keys = checker.Read, []string{op.Request.To.ID}
 	case opUpdate:
 		h.Kind, h.Keys = checker.Update, []string{op.Request.To.ID}
+		name, value, _ := strings.Cut(string(msg.Body), "=")
+		h.Write = &checker.Field{Name: name, Value: value}
 	case opTransfer:
 		a, _ := decodeTransfer(msg)
 		h.Kind, h.Keys, h.Amount = checker.Transfer, []string{recordAddress(a.From).ID, recordAddress(a.To).ID}, a.Amount
@@ -68,8 +80,9 @@ func (y *ycsb) historyOp(client int, op Op) checker.Op {
 		h.Status, h.Values = transferStatus(r.Msg)
 	default:
 		h.Status = checker.Committed
-		if v, err := r.Msg.Int64(); err == nil && h.Kind == checker.Read {
-			h.Values = []int64{v}
+		var rec recordResult
+		if h.Kind == checker.Read && r.Msg.Kind == opRecord && json.Unmarshal(r.Msg.Body, &rec) == nil {
+			h.Values, h.Fields = []int64{rec.Balance}, rec.Fields
 		}
 	}
 	return h

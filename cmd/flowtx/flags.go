@@ -22,6 +22,7 @@ type scenarioFlags struct {
 	seed     uint64
 	workers  int
 	clients  int
+	arrival  int
 	ops      int
 	keys     int
 	bug      string
@@ -42,7 +43,8 @@ func (f *scenarioFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.scenario, "scenario", "bank", "scenario to run: "+strings.Join(scenarios.Names(), ", "))
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of the (first) run")
 	fs.IntVar(&f.workers, "workers", 0, "workers in the job (0: the scenario's default)")
-	fs.IntVar(&f.clients, "clients", 0, "closed-loop clients (0: the scenario's default)")
+	fs.IntVar(&f.clients, "clients", 0, "clients (0: the scenario's default)")
+	fs.IntVar(&f.arrival, "arrival-rate", 0, "requests per virtual second across all clients, sent at Poisson arrival times whether or not earlier ones were answered (open loop); 0: closed loop, one request in flight per client")
 	fs.IntVar(&f.ops, "ops", 0, "operations per client (0: the scenario's default)")
 	fs.IntVar(&f.keys, "keys", 0, "keys (accounts, records) the workload spreads over (0: the scenario's default)")
 	fs.StringVar(&f.faults, "faults", scenarios.FaultsCrash, "fault model: crash (workers and the coordinator crash and restart, the checkpoint store fails for a while, at times drawn from the seed), network (partitions, one-way partitions, swizzle clogs and delay spikes between workers and the coordinator, drawn from the seed), all (crash and network, plus checkpoint-store latency spikes), none, or a JSON fault-schedule file (as flowtx shrink writes)")
@@ -94,6 +96,7 @@ func (f *scenarioFlags) config(seed uint64) (scenarios.Config, error) {
 		Seed:           seed,
 		Workers:        f.workers,
 		Clients:        f.clients,
+		ArrivalRate:    f.arrival,
 		Ops:            f.ops,
 		Keys:           f.keys,
 		Bug:            runtime.Bug(f.bug),
@@ -184,6 +187,9 @@ func replayCommand(cfg scenarios.Config) string {
 		if cfg.Zipf > 0 {
 			s += fmt.Sprintf(" --zipf %g", cfg.Zipf)
 		}
+	}
+	if cfg.ArrivalRate > 0 {
+		s += fmt.Sprintf(" --arrival-rate %d", cfg.ArrivalRate)
 	}
 	if cfg.Bug != "" {
 		s += " --bug " + string(cfg.Bug)

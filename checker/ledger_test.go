@@ -1,0 +1,110 @@
+package checker
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func step(txn string, delta int64) Entry { return Entry{Txn: txn, Delta: delta} }
+
+func undo(txn string, delta int64) Entry { return Entry{Txn: txn, Delta: delta, Compensation: true} }
+
+// withLedgers is h with the given ledgers for keys a and b.
+func withLedgers(h History, a, b []Entry) History {
+	h.Ledgers = map[string][]Entry{"a": a, "b": b}
+	return h
+}
+
+func TestAtomicityPairs(t *testing.T) {
+	committed := history(transfer("t1", 1, "a", "b", 3, Committed, 0, 10, 7, 13))
+	failed := history(transfer("t1", 1, "a", "b", 3, Failed, 0, 10))
+	unknown := history(transfer("t1", 1, "a", "b", 3, Unknown, 0, 0))
+	for name, c := range map[string]struct{ ok, bad History }{
+		"a committed transfer applied both steps": {
+			ok:  withLedgers(committed, []Entry{step("t1", -3)}, []Entry{step("t1", 3)}),
+			bad: withLedgers(committed, []Entry{step("t1", -3)}, nil),
+		},
+		"a completed saga is never compensated": {
+			ok:  withLedgers(committed, []Entry{step("t1", -3)}, []Entry{step("t1", 3)}),
+			bad: withLedgers(committed, []Entry{step("t1", -3), undo("t1", 3)}, []Entry{step("t1", 3)}),
+		},
+		"a failed saga compensates every step it applied": {
+			ok:  withLedgers(failed, []Entry{step("t1", -3), undo("t1", 3)}, nil),
+			bad: withLedgers(failed, []Entry{step("t1", -3)}, nil),
+		},
+		"a failed 2PC transaction applied nothing": {
+			ok:  withLedgers(failed, nil, nil),
+			bad: withLedgers(failed, nil, []Entry{step("t1", 3)}),
+		},
+		"no step compensated twice": {
+			ok:  withLedgers(failed, []Entry{step("t1", -3), undo("t1", 3)}, []Entry{step("t1", 3), undo("t1", -3)}),
+			bad: withLedgers(failed, []Entry{step("t1", -3), undo("t1", 3), undo("t1", 3)}, nil),
+		},
+		"no compensation without its step": {
+			ok:  withLedgers(failed, []Entry{step("t1", -3), undo("t1", 3)}, nil),
+			bad: withLedgers(failed, []Entry{step("t1", -3), undo("t1", 3)}, []Entry{undo("t1", -3)}),
+		},
+		"no compensation before its step": {
+			ok:  withLedgers(failed, []Entry{step("t1", -3), undo("t1", 3)}, nil),
+			bad: withLedgers(failed, []Entry{undo("t1", 3), step("t1", -3)}, nil),
+		},
+		"no step applied twice": {
+			ok:  withLedgers(committed, []Entry{step("t1", -3)}, []Entry{step("t1", 3)}),
+			bad: withLedgers(committed, []Entry{step("t1", -3), step("t1", -3)}, []Entry{step("t1", 3)}),
+		},
+		"a step changes the balance by the transfer's amount": {
+			ok:  withLedgers(committed, []Entry{step("t1", -3)}, []Entry{step("t1", 3)}),
+			bad: withLedgers(committed, []Entry{step("t1", -3)}, []Entry{step("t1", 4)}),
+		},
+		"an unknown transfer ends whole or undone": {
+			ok:  withLedgers(unknown, []Entry{step("t1", -3), undo("t1", 3)}, nil),
+			bad: withLedgers(unknown, []Entry{step("t1", -3)}, nil),
+		},
+		"ledger entries belong to submitted transfers": {
+			ok:  withLedgers(committed, []Entry{step("t1", -3)}, []Entry{step("t1", 3)}),
+			bad: withLedgers(committed, []Entry{step("t1", -3)}, []Entry{step("t1", 3), step("t9", 3)}),
+		},
+	} {
+		v := CheckAtomicity(c.ok)
+		require.Equal(t, Ok, v.Result, "%s: ok twin: %v", name, v)
+		v = CheckAtomicity(c.bad)
+		require.Equal(t, Violation, v.Result, "%s: bad twin: %v", name, v)
+	}
+	require.Equal(t, Undecided, CheckAtomicity(committed).Result, "no ledgers, no verdict")
+}
+
+func update(id string, client int, key, field, value string) Op {
+	return Op{ID: id, Client: client, Kind: Update, Keys: []string{key}, Status: Committed, Write: &Field{Name: field, Value: value}}
+}
+
+func readFields(id string, client int, key string, fields map[string]string) Op {
+	return Op{ID: id, Client: client, Kind: Read, Keys: []string{key}, Status: Committed, Values: []int64{10}, Fields: fields}
+}
+
+func TestSessionOrderPairs(t *testing.T) {
+	for name, c := range map[string]struct{ ok, bad History }{
+		"a read does not see its client's later write": {
+			ok:  history(readFields("r1", 1, "a", nil), update("u2", 1, "a", "f1", "x")),
+			bad: history(readFields("r1", 1, "a", map[string]string{"f1": "x"}), update("u2", 1, "a", "f1", "x")),
+		},
+		"a read sees its client's earlier write": {
+			ok:  history(update("u1", 1, "a", "f1", "x"), readFields("r2", 1, "a", map[string]string{"f1": "x"})),
+			bad: history(update("u1", 1, "a", "f1", "x"), readFields("r2", 1, "a", nil)),
+		},
+		"a read does not see an older write of its client": {
+			ok:  history(update("u1", 1, "a", "f1", "x"), update("u2", 1, "a", "f1", "y"), readFields("r3", 1, "a", map[string]string{"f1": "y"})),
+			bad: history(update("u1", 1, "a", "f1", "x"), update("u2", 1, "a", "f1", "y"), readFields("r3", 1, "a", map[string]string{"f1": "x"})),
+		},
+		"another client's value is allowed, its own future is not": {
+			ok:  history(update("u1", 1, "a", "f1", "x"), update("v1", 2, "a", "f1", "z"), readFields("r2", 1, "a", map[string]string{"f1": "z"})),
+			bad: history(readFields("r1", 2, "a", map[string]string{"f1": "z"}), update("v1", 2, "a", "f1", "z")),
+		},
+	} {
+		v := CheckSessionOrder(c.ok)
+		require.Equal(t, Ok, v.Result, "%s: ok twin: %v", name, v)
+		v = CheckSessionOrder(c.bad)
+		require.Equal(t, Violation, v.Result, "%s: bad twin: %v", name, v)
+		require.Len(t, v.Witness, 2, "%s: the read and the write", name)
+	}
+}

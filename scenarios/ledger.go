@@ -1,0 +1,49 @@
+package scenarios
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/flowtx/flowtx/checker"
+	"github.com/flowtx/flowtx/runtime"
+)
+
+// A YCSB record's ledger: one line per transaction step or compensation
+// applied to its balance, in the order applied. It is business data (a
+// bank account's statement), kept in the record's state so that it shares
+// the balance's fate: checkpointed with it, rolled back with it, and
+// written only if the invocation that changes the balance takes effect.
+const ledgerState = "ledger"
+
+// appendLedger adds e to the ledger of the record being invoked.
+func appendLedger(ctx runtime.Context, e checker.Entry) {
+	old, _ := ctx.Get(ledgerState)
+	line := e.Txn + " " + strconv.FormatInt(e.Delta, 10)
+	if e.Compensation {
+		line += " compensation"
+	}
+	b := make([]byte, 0, len(old)+len(line)+1)
+	b = append(append(append(b, old...), line...), '\n')
+	ctx.Set(ledgerState, b)
+}
+
+// parseLedger reads a ledger back.
+func parseLedger(b []byte) ([]checker.Entry, error) {
+	var entries []checker.Entry
+	for _, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+		if line == "" {
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) < 2 || len(f) > 3 || len(f) == 3 && f[2] != "compensation" {
+			return nil, fmt.Errorf("ledger line %q: want \"txn delta [compensation]\"", line)
+		}
+		delta, err := strconv.ParseInt(f[1], 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("ledger line %q: %v", line, err)
+		}
+		entries = append(entries, checker.Entry{Txn: f[0], Delta: delta, Compensation: len(f) == 3})
+	}
+	return entries, nil
+}
