@@ -286,6 +286,9 @@ func (c Config) String() string {
 		s += fmt.Sprintf(" protocol=%s transfer-share=%d%% zipf=%g initial-balance=%d amount-max=%d conflict=%v saga-mode=%v",
 			c.Protocol, max(c.TransferShare, 0), c.Zipf, max(c.InitialBalance, 0), c.AmountMax, c.Conflict, c.SagaMode)
 	}
+	if c.ArrivalRate > 0 {
+		s += fmt.Sprintf(" arrival-rate=%d/s", c.ArrivalRate)
+	}
 	if c.Bug != "" {
 		s += " bug=" + string(c.Bug)
 	}

@@ -30,6 +30,11 @@ func Variants() []Variant {
 	mix2PC.Scenario, mix2PC.Keys = "ycsb", 5 // reads must meet locks often
 	transfersSaga := transfers2PC
 	transfersSaga.Scenario = "transfer-saga"
+	// Open-loop clients put several of their own requests in one lock
+	// queue; a rate low enough for porcupine to decide every history.
+	sequentialSaga := transfersSaga
+	sequentialSaga.SagaMode = saga.Sequential
+	openMix2PC := Config{Scenario: "ycsb", Faults: FaultsCrash, Keys: 5, ArrivalRate: 150, TransferShare: 30}
 	v := []Variant{
 		{string(runtime.BugKeepFailedEffects), "a failed invocation's effects are applied", Config{Scenario: "bank", Faults: FaultsCrash}},
 		{string(runtime.BugNoChannelRecording), "snapshots leave out messages in flight", chain},
@@ -44,8 +49,10 @@ func Variants() []Variant {
 		{string(twopc.BugCommitOnNo), "the coordinator commits on a no vote", transfers2PC},
 		{string(twopc.BugCommitMissingVote), "the coordinator commits with one vote missing", transfers2PC},
 		{string(twopc.BugDirtyRead), "a locked participant serves a read with uncommitted writes", mix2PC},
+		{string(twopc.BugQueueReordered), "a participant serves its lock queue newest first", openMix2PC},
 		{string(saga.BugSkipLateCompensation), "a step that succeeds after the saga failed is not compensated", transfersSaga},
 		{string(saga.BugCompensateTwice), "every compensation is sent twice", transfersSaga},
+		{string(saga.BugCompensateEarly), "a saga compensates every step not seen to fail, unsent ones included", sequentialSaga},
 	}
 	v = append(v, Variant{string(BugClientRetryCommitted), "a client resubmits a committed transfer under a new id", transfers2PC})
 	for i := range v {
@@ -64,6 +71,9 @@ func CleanCampaigns() []Config {
 		cfg := v.Config
 		cfg.Bug = runtime.NoBug
 		key := cfg.String()
+		if resolved, err := Resolve(cfg); err == nil {
+			key = resolved.String() // names the protocol options too
+		}
 		if !seen[key] {
 			seen[key] = true
 			out = append(out, cfg)

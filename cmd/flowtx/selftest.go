@@ -8,6 +8,7 @@ import (
 	"sync"
 	"text/tabwriter"
 
+	"github.com/flowtx/flowtx/protocols/saga"
 	"github.com/flowtx/flowtx/scenarios"
 )
 
@@ -162,7 +163,7 @@ func printSelftest(w io.Writer, variants []variantResult, clean []cleanResult, s
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "CLEAN CAMPAIGN\tSEEDS\tFAILED\tFIRST FAILURE")
 	for _, r := range clean {
-		name := fmt.Sprintf("%s/%v", r.cfg.Scenario, r.cfg.Strategy)
+		name := campaignLabel(r.cfg)
 		switch {
 		case r.err != nil:
 			code = exitViolation
@@ -184,4 +185,21 @@ func printSelftest(w io.Writer, variants []variantResult, clean []cleanResult, s
 	fmt.Fprintf(w, "\nresult: %d of %d variants caught, %d clean campaigns, selftest %s\n",
 		caught, len(variants), len(clean), map[bool]string{true: "passed", false: "FAILED"}[code == exitOK])
 	return code
+}
+
+// campaignLabel names a clean campaign by what sets it apart from the
+// others: its scenario, fault model, snapshot strategy and, where they are
+// not the defaults, keys, saga mode and arrival rate.
+func campaignLabel(cfg scenarios.Config) string {
+	s := fmt.Sprintf("%s faults=%s %v", cfg.Scenario, cfg.Faults, cfg.Strategy)
+	if cfg.Keys > 0 {
+		s += fmt.Sprintf(" keys=%d", cfg.Keys)
+	}
+	if cfg.SagaMode == saga.Sequential {
+		s += " sequential"
+	}
+	if cfg.ArrivalRate > 0 {
+		s += fmt.Sprintf(" open-loop=%d/s", cfg.ArrivalRate)
+	}
+	return s
 }

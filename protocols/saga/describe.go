@@ -33,7 +33,7 @@ func DescribeMessage(m runtime.Message, d protocols.Describer) (s string, ok boo
 }
 
 // stateNames names a saga's step states.
-var stateNames = map[int8]string{pending: "pending", succeeded: "succeeded", failed: "failed", compensated: "compensated", unsent: "unsent"}
+var stateNames = map[int8]string{pending: "pending", succeeded: "succeeded", failed: "failed", compensated: "compensated", unsent: "unsent", compensatedEarly: "compensated-early"}
 
 // DescribeState renders a saga coordinator's progress; ok is false for any
 // other state name or a value that does not decode.

@@ -51,3 +51,16 @@ var ixAddresses = []runtime.Address{
 	{Type: protocoltest.Account, ID: "a"}, {Type: protocoltest.Account, ID: "b"}, {Type: protocoltest.Account, ID: "c"}, {Type: protocoltest.Account, ID: "d"},
 	{Type: protocoltest.Saga, ID: "s1"}, {Type: protocoltest.SagaSeq, ID: "s1"},
 }
+
+// TestInteractionCompensateEarly is the known-bad run of two_failures.txt:
+// with BugCompensateEarly, b's pending step is compensated when a's fails;
+// the step then fails too, and the compensation adds 500 to b that were
+// never taken.
+func TestInteractionCompensateEarly(t *testing.T) {
+	const path = "testdata/two_failures.txt"
+	good := protocoltest.Replay(t, path, protocoltest.Options{Addresses: ixAddresses})
+	bad := protocoltest.Replay(t, path, protocoltest.Options{Addresses: ixAddresses, SagaBug: saga.BugCompensateEarly})
+	require.NotEqual(t, good, bad)
+	require.Contains(t, good, "no instance holds state\n")
+	require.Contains(t, bad, "account/b: balance=600\n")
+}

@@ -79,10 +79,17 @@ const (
 	BugSkipLateCompensation Bug = "saga-skip-late-compensation"
 	// BugCompensateTwice sends every compensation twice.
 	BugCompensateTwice Bug = "saga-compensate-twice"
+	// BugCompensateEarly compensates, on the first failure, every step
+	// not seen to fail, without waiting to learn whether it applied: the
+	// pending ones and, in sequential mode, the ones never sent. Channels
+	// are FIFO, so a pending step's compensation reaches its participant
+	// after the step: harmless if the step applied, wrong if it failed;
+	// an unsent step's compensation undoes what never happened.
+	BugCompensateEarly Bug = "saga-compensate-early"
 )
 
 // Bugs lists the known bugs.
-func Bugs() []Bug { return []Bug{BugSkipLateCompensation, BugCompensateTwice} }
+func Bugs() []Bug { return []Bug{BugSkipLateCompensation, BugCompensateTwice, BugCompensateEarly} }
 
 // Saga declares a saga type, as the paper's saga coordinator functions do:
 // the steps for a request and what to emit on the outcome. Its progress is
@@ -124,6 +131,8 @@ const (
 	failed      = 2
 	compensated = 3
 	unsent      = 4 // sequential: not sent yet
+	// compensatedEarly is BugCompensateEarly's: compensated, reply pending.
+	compensatedEarly = 5
 )
 
 const stateSaga = "\x00saga.progress"
@@ -182,10 +191,12 @@ func (s Saga) onResult(ctx runtime.Context, msg runtime.Message) error {
 	if err := protocols.Decode(msg, &r); err != nil {
 		return err
 	}
-	if r.Index < 0 || r.Index >= len(p.Steps) || p.States[r.Index] != pending {
+	if r.Index < 0 || r.Index >= len(p.Steps) || !awaiting(p.States[r.Index]) {
 		panic(fmt.Sprintf("saga: %v: result %+v does not match the saga", ctx.Self(), r))
 	}
 	switch {
+	case p.States[r.Index] == compensatedEarly:
+		p.States[r.Index] = compensated
 	case !r.OK:
 		p.States[r.Index] = failed
 		if !p.Failed {
@@ -218,6 +229,14 @@ func (s Saga) compensateSucceeded(ctx runtime.Context, p *progress) {
 			s.compensate(ctx, p, i)
 		case unsent:
 			p.States[i] = failed
+			if s.Bug == BugCompensateEarly {
+				s.compensate(ctx, p, i)
+			}
+		case pending:
+			if s.Bug == BugCompensateEarly {
+				s.compensate(ctx, p, i)
+				p.States[i] = compensatedEarly
+			}
 		}
 	}
 }
@@ -244,13 +263,16 @@ func (s Saga) settle(ctx runtime.Context, p *progress) {
 		s.Decided(protocols.ReplyTo(ctx, p.Caller), o)
 	}
 	for _, st := range p.States {
-		if st == pending {
+		if awaiting(st) {
 			save(ctx, p)
 			return
 		}
 	}
 	ctx.Delete(stateSaga)
 }
+
+// awaiting reports whether a step in state st can still reply.
+func awaiting(st int8) bool { return st == pending || st == compensatedEarly }
 
 func allIn(states []int8, want int8) bool {
 	for _, s := range states {
