@@ -12,22 +12,20 @@ import (
 	"github.com/flowtx/flowtx/runtime"
 )
 
-// BenchmarkSharedLocks compares exclusive and shared locks under Wait on
-// a read-heavy workload: closed-loop clients run
+// BenchmarkSharedLocks compares exclusive and shared locks under each
+// conflict policy on a read-heavy workload: closed-loop clients run
 // transactions over benchKeys hot accounts, 90% of them reading
 // benchReadKeys accounts, 10% moving 1 between two. With Shared the reads
-// are read-only calls. A retryable outcome is resubmitted at once. The job
+// are read-only calls. A retryable outcome is resubmitted after a random
+// backoff counted in packets delivered. The job
 // is benchWorkers runtime.Workers without checkpoints, stepped on this
 // goroutine; a seeded PRNG picks which link delivers next, so transactions
 // interleave. It reports committed transactions per wall-second (the
 // protocol's CPU cost and its conflicts, not a network's latency),
 // retries per commit, and the p50/p99 wall latency of a transaction.
-// NoWait and WaitDie are left out: with immediate resubmission in this
-// harness some of their transactions stall (a coordinator keeps waiting
-// for votes), which is not understood yet; see docs/benchmarks.md.
 func BenchmarkSharedLocks(b *testing.B) {
 	for _, shared := range []bool{false, true} {
-		for _, c := range []twopc.Conflict{twopc.Wait} {
+		for _, c := range []twopc.Conflict{twopc.Wait, twopc.NoWait, twopc.WaitDie} {
 			name := fmt.Sprintf("locks=exclusive/%v", c)
 			if shared {
 				name = fmt.Sprintf("locks=shared/%v", c)
@@ -76,10 +74,18 @@ type benchJob struct {
 	ingress   [][]runtime.Request
 	clients   []benchClient
 	ready     []int // clients with a transaction to submit: never from inside a worker's callback
+	backoff   []benchRetry
+	step      int // packets delivered so far: the harness's clock
 	kicks     []benchKick
 	committed int
 	retries   int
 	latencies []time.Duration
+}
+
+// benchRetry is a client waiting to resubmit a retryable transaction
+// until the harness has delivered packets up to step at.
+type benchRetry struct {
+	client, at int
 }
 
 // benchKick is a worker's kick timer: it yields after a batch of
@@ -188,6 +194,7 @@ func (j *benchJob) run(b *testing.B) {
 		j.ready = append(j.ready, c)
 	}
 	for range benchStepsMax {
+		j.resubmitDue()
 		for len(j.ready) > 0 {
 			c := j.ready[0]
 			j.ready = j.ready[1:]
@@ -197,6 +204,10 @@ func (j *benchJob) run(b *testing.B) {
 			k := j.kicks[0]
 			j.kicks = j.kicks[1:]
 			j.workers[k.w].Fire(k.t)
+		}
+		if len(j.live) == 0 && len(j.backoff) > 0 {
+			j.step = j.backoff[0].at // nothing in flight: skip to the next retry
+			continue
 		}
 		if len(j.live) == 0 && len(j.ready) == 0 {
 			for c := range j.clients {
@@ -216,6 +227,7 @@ func (j *benchJob) run(b *testing.B) {
 		} else {
 			j.links[l] = q[1:]
 		}
+		j.step++
 		j.workers[l[1]].Receive(l[0], p)
 	}
 	b.Fatalf("still busy after %d steps", benchStepsMax)
@@ -232,7 +244,7 @@ func (j *benchJob) answer(r runtime.Response) {
 		if cl.tries > benchRetriesMax {
 			panic(fmt.Sprintf("client %d: %d retries", c, cl.tries))
 		}
-		j.ready = append(j.ready, c)
+		j.retryLater(c, cl.tries)
 		return
 	case twopc.Committed.String():
 		j.committed++
@@ -243,6 +255,24 @@ func (j *benchJob) answer(r runtime.Response) {
 		cl.started = time.Now()
 		j.draw(c)
 		j.ready = append(j.ready, c)
+	}
+}
+
+// retryLater resubmits client c's transaction after a random backoff,
+// measured in packets delivered, that doubles with each retry (up to
+// 2^10): resubmitting at once lets two no-wait transactions that each
+// hold what the other wants collide again and again for ever.
+func (j *benchJob) retryLater(c, tries int) {
+	at := j.step + 1 + j.rng.IntN(1<<min(tries, 10))
+	i, _ := slices.BinarySearchFunc(j.backoff, at, func(r benchRetry, at int) int { return r.at - at })
+	j.backoff = slices.Insert(j.backoff, i, benchRetry{client: c, at: at})
+}
+
+// resubmitDue moves the clients whose backoff is over to ready.
+func (j *benchJob) resubmitDue() {
+	for len(j.backoff) > 0 && j.backoff[0].at <= j.step {
+		j.ready = append(j.ready, j.backoff[0].client)
+		j.backoff = j.backoff[1:]
 	}
 }
 
@@ -261,9 +291,17 @@ func (h benchHost) Send(to runtime.WorkerID, p runtime.Packet) {
 	h.j.links[l] = append(h.j.links[l], p)
 }
 
-func (h benchHost) Tell(runtime.Control)                {}
-func (h benchHost) After(runtime.Micros, runtime.Timer) {}
-func (h benchHost) Store(runtime.StoreRequest)          {}
+func (h benchHost) Tell(runtime.Control) {}
+
+// After keeps only kick timers: the job has no checkpoints, heartbeats or
+// delayed messages, and a worker that yielded after a batch of invocations
+// waits for its kick to go on.
+func (h benchHost) After(_ runtime.Micros, t runtime.Timer) {
+	if t.Kind == runtime.TimerKick {
+		h.j.kicks = append(h.j.kicks, benchKick{w: h.id, t: t})
+	}
+}
+func (h benchHost) Store(runtime.StoreRequest) {}
 func (h benchHost) ReadIngress(from runtime.Offset, max int) []runtime.Request {
 	p := h.j.ingress[h.id]
 	if int(from) >= len(p) {
