@@ -37,6 +37,10 @@ const (
 	// reporting it: the lost messages' effects are lost for good once a
 	// checkpoint completes past them.
 	BugIgnoreChannelGap Bug = "ignore-channel-gap"
+	// BugNoIngressDedup routes every ingress record, even one whose
+	// request id the worker read before: a request a client sent twice
+	// takes effect twice.
+	BugNoIngressDedup Bug = "no-ingress-dedup"
 )
 
 // Bugs lists the known bugs.
@@ -44,6 +48,6 @@ func Bugs() []Bug {
 	return []Bug{
 		BugKeepFailedEffects, BugNoChannelRecording, BugEarlyEgress,
 		BugNoIngressRewind, BugCompleteEarly, BugSnapshotWithoutDelayed, BugNoAlignment,
-		BugIgnoreChannelGap,
+		BugIgnoreChannelGap, BugNoIngressDedup,
 	}
 }

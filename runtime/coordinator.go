@@ -30,6 +30,9 @@ type CoordinatorConfig struct {
 	RecoveryTimeout    Micros // a recovery not finished by then starts over
 	Retain             int    // completed checkpoints kept in the store
 	Bug                Bug
+	// Buggify, if set, may fire BuggifyEarlyCheckpoint; only the
+	// simulator sets it.
+	Buggify Buggify
 }
 
 // Coordinator defaults.
@@ -296,7 +299,7 @@ func (c *Coordinator) onRestored(w WorkerID, g Generation) {
 
 func (c *Coordinator) scheduleCheckpoint() {
 	if c.cfg.CheckpointInterval > 0 {
-		c.host.After(c.cfg.CheckpointInterval, Timer{Kind: TimerCheckpoint, Gen: c.gen})
+		c.host.After(c.checkpointDelay(), Timer{Kind: TimerCheckpoint, Gen: c.gen})
 	}
 }
 

@@ -64,6 +64,9 @@ type Config struct {
 	ChannelHeartbeats bool
 	// Bug selects a deliberately broken behaviour, for tests only.
 	Bug Bug
+	// Buggify, if set, may fire BUGGIFY points (BuggifySlowInvocation);
+	// only the simulator sets it.
+	Buggify Buggify
 }
 
 // Limits that keep one event's work, and a worker's buffers, bounded.
@@ -116,8 +119,9 @@ type Worker struct {
 
 	ingressOffset Offset
 	ingressMore   bool // the last poll filled its batch: more may be waiting
+	ingressIndex  ingressIndex
 	kickPending   bool // a kick timer is set
-	busy          bool // an invocation is in service (InvocationCost > 0)
+	busy          bool // an invocation is in service (InvocationCost > 0, or a slow one: BuggifySlowInvocation)
 
 	checkpointing
 	egress   egressBuffer
@@ -152,10 +156,11 @@ type Stats struct {
 	IngressRead int64 `json:"ingress_read"` // ingress records consumed
 	Snapshots   int64 `json:"snapshots"`    // snapshots written
 	SnapshotB   int64 `json:"snapshot_bytes"`
-	Restores    int64 `json:"restores"` // restores from a checkpoint
-	Recorded    int64 `json:"recorded"` // in-flight messages recorded into snapshots
-	Held        int64 `json:"held"`     // messages an aligned worker held behind an early marker
-	Gaps        int64 `json:"gaps"`     // channels found to have lost packets
+	Restores    int64 `json:"restores"`   // restores from a checkpoint
+	Recorded    int64 `json:"recorded"`   // in-flight messages recorded into snapshots
+	Held        int64 `json:"held"`       // messages an aligned worker held behind an early marker
+	Gaps        int64 `json:"gaps"`       // channels found to have lost packets
+	Duplicates  int64 `json:"duplicates"` // ingress records skipped: their request id was read before
 }
 
 // NewWorker returns a worker that reaches the world through host. Call
@@ -198,6 +203,7 @@ func (w *Worker) reset() {
 	w.sent = make([]uint64, w.cfg.Workers)
 	w.recvd = make([]uint64, w.cfg.Workers)
 	w.gap = channelGap{}
+	w.ingressIndex = ingressIndex{}
 }
 
 // ID returns the worker's id.
@@ -305,10 +311,15 @@ func (w *Worker) PollIngress() {
 	if w.phase != running {
 		return // a restore reads the ingress when it is done
 	}
+	w.catchUpIngress()
 	records := w.host.ReadIngress(w.ingressOffset, ingressBatchMax)
 	for _, r := range records {
 		w.ingressOffset++
 		w.stats.IngressRead++
+		if !w.firstRead(r.ID) {
+			w.stats.Duplicates++
+			continue // its first copy was routed: exactly once
+		}
 		w.route(Envelope{To: r.To, Request: r.ID, Msg: r.Msg})
 	}
 	w.ingressMore = len(records) == ingressBatchMax
@@ -366,13 +377,21 @@ func (w *Worker) run() {
 		case w.busy:
 		case w.runq.len() > 0:
 			w.busy = true
-			w.kick(w.cfg.InvocationCost)
+			w.kick(w.cfg.InvocationCost + w.slowdown())
 		case w.ingressMore:
 			w.kick(0)
 		}
 		return
 	}
+	if w.busy {
+		return // a slow invocation holds the worker until its kick
+	}
 	for i := 0; i < drainMax && w.runq.len() > 0; i++ {
+		if extra := w.slowdown(); extra > 0 {
+			w.busy = true
+			w.kick(extra)
+			return
+		}
 		w.invoke(w.runq.pop())
 	}
 	if w.runq.len() > 0 || w.ingressMore {

@@ -29,6 +29,7 @@ type Job struct {
 	faults   faults.Schedule
 	finished atomic.Int64
 	coord    runtime.CoordinatorStats // summed over the coordinator's incarnations
+	buggify  *buggify                 // nil unless the simulator runs the job with Config.Buggify
 }
 
 // NewJob resolves cfg and draws every client's requests from the seed's
@@ -192,8 +193,12 @@ func (d *spikyDisk) Plan(now sim.Time, op sim.StoreOpKind, rng *rand.Rand) (sim.
 func (j *Job) Faults() faults.Schedule { return j.faults }
 
 // Install adds the job's workers, its checkpoint coordinator and its
-// clients to d, in that order.
+// clients to d, in that order. With Config.Buggify, and only under the
+// simulator, BUGGIFY points may fire.
 func (j *Job) Install(d Driver) {
+	if s, ok := d.(*sim.Sim); ok && j.cfg.Buggify {
+		j.buggify = newBuggify(j.cfg.Seed, s)
+	}
 	var pipeline runtime.Pipeline
 	if p, ok := j.workload.(interface{ Pipeline() runtime.Pipeline }); ok {
 		pipeline = p.Pipeline()
@@ -213,18 +218,49 @@ func (j *Job) Install(d Driver) {
 			// them runs of the other fault models keep their traces.
 			ChannelHeartbeats: j.faults.Lossy(),
 		}
-		d.AddNode(func() sim.Process { return &workerNode{layout: j.layout, cfg: cfg} })
+		d.AddNode(j.workerFactory(cfg))
 	}
 	coord := runtime.CoordinatorConfig{
 		Workers:            j.cfg.Workers,
 		CheckpointInterval: runtime.Micros(max(j.cfg.CheckpointInterval, 0)),
 		Bug:                j.cfg.Bug,
 	}
+	if j.buggify != nil {
+		coord.Buggify = nodeBuggify{j.buggify, j.layout.coordinatorNode()}
+	}
 	d.AddNode(func() sim.Process { return &coordinatorNode{layout: j.layout, cfg: coord, totals: &j.coord} })
 	for c := range j.cfg.Clients {
-		d.AddNode(func() sim.Process { return j.newClient(runtime.ClientID(c)) })
+		d.AddNode(j.clientFactory(runtime.ClientID(c)))
 	}
 }
+
+// workerFactory builds worker cfg.ID's processes, under BUGGIFY if the
+// job has it.
+func (j *Job) workerFactory(cfg runtime.Config) func() sim.Process {
+	if j.buggify == nil {
+		return func() sim.Process { return &workerNode{layout: j.layout, cfg: cfg} }
+	}
+	bug := nodeBuggify{j.buggify, j.layout.workerNode(cfg.ID)}
+	cfg.Buggify = bug
+	return func() sim.Process {
+		return &buggyWorker{workerNode: &workerNode{layout: j.layout, cfg: cfg}, bug: bug}
+	}
+}
+
+// clientFactory builds client c, under BUGGIFY if the job has it.
+func (j *Job) clientFactory(c runtime.ClientID) func() sim.Process {
+	if j.buggify == nil {
+		return func() sim.Process { return j.newClient(c) }
+	}
+	bug := nodeBuggify{j.buggify, j.layout.clientNode(c)}
+	return func() sim.Process {
+		return &buggyClient{client: j.newClient(c), bug: bug, owner: j.placement().Owner}
+	}
+}
+
+// BuggifyCounts returns how often each active BUGGIFY point fired, nil
+// without BUGGIFY.
+func (j *Job) BuggifyCounts() []BuggifyCount { return j.buggify.counts() }
 
 func (j *Job) newClient(c runtime.ClientID) *client {
 	ops := make([]Op, len(j.requests[c]))
@@ -273,7 +309,7 @@ func (j *Job) Settled(process func(sim.NodeID) sim.Process) bool {
 		return false
 	}
 	for w := range j.cfg.Workers {
-		wn, ok := process(j.layout.workerNode(runtime.WorkerID(w))).(*workerNode)
+		wn, ok := asWorker(process(j.layout.workerNode(runtime.WorkerID(w))))
 		if !ok || wn.worker == nil || !wn.worker.Running() || wn.worker.Generation() != cn.coord.Generation() {
 			return false
 		}
@@ -290,7 +326,7 @@ func (j *Job) Check(process func(sim.NodeID) sim.Process) (Outcome, []string) {
 	var violations []string
 	for w := range j.cfg.Workers {
 		p := process(j.layout.workerNode(runtime.WorkerID(w)))
-		node, ok := p.(*workerNode)
+		node, ok := asWorker(p)
 		if !ok || node.worker == nil {
 			violations = append(violations, fmt.Sprintf("liveness: worker %d is not running at the end", w))
 			continue
@@ -315,7 +351,7 @@ func (j *Job) Checkpoints() runtime.CoordinatorStats { return j.coord }
 func (j *Job) Stats(process func(sim.NodeID) sim.Process) runtime.Stats {
 	var sum runtime.Stats
 	for w := range j.cfg.Workers {
-		node, ok := process(j.layout.workerNode(runtime.WorkerID(w))).(*workerNode)
+		node, ok := asWorker(process(j.layout.workerNode(runtime.WorkerID(w))))
 		if !ok || node.worker == nil {
 			continue
 		}
@@ -332,6 +368,7 @@ func (j *Job) Stats(process func(sim.NodeID) sim.Process) runtime.Stats {
 		sum.Recorded += s.Recorded
 		sum.Held += s.Held
 		sum.Gaps += s.Gaps
+		sum.Duplicates += s.Duplicates
 	}
 	return sum
 }

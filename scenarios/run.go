@@ -35,10 +35,13 @@ type Result struct {
 	Stats       runtime.Stats            `json:"stats"`
 	Checkpoints runtime.CoordinatorStats `json:"checkpoints"`
 	Verdicts    []checker.Verdict        `json:"verdicts,omitempty"`
-	History     *checker.History         `json:"-"`
-	Config      Config                   `json:"-"`
-	Outcome     Outcome                  `json:"-"`
-	Schedule    faults.Schedule          `json:"-"`
+	// Buggify counts the firings of each active BUGGIFY point; nil
+	// without Config.Buggify.
+	Buggify  []BuggifyCount   `json:"buggify,omitempty"`
+	History  *checker.History `json:"-"`
+	Config   Config           `json:"-"`
+	Outcome  Outcome          `json:"-"`
+	Schedule faults.Schedule  `json:"-"`
 }
 
 // quiesce is how long a run goes on after its clients finish, so that
@@ -83,6 +86,7 @@ func runJob(job *Job, trace func(sim.TraceEvent)) Result {
 		Bug: string(cfg.Bug), Events: s.Events(), SimTime: s.Now(), TraceHash: s.Hash(),
 		Hash: s.Hash().String(), Outcome: outcome, Schedule: job.Faults(), Faults: len(job.Faults()),
 		Stats: job.Stats(s.Process), Checkpoints: job.Checkpoints(), Config: cfg,
+		Buggify: job.BuggifyCounts(),
 	}
 	res.StoreKeys, res.StoreBytes = s.Store().Size()
 	// After a broken invariant the state is half-updated and the checks
@@ -174,9 +178,13 @@ func (r Result) Line() string {
 	if !r.OK {
 		verdict = fmt.Sprintf("VIOLATION(%d)", len(r.Violations))
 	}
-	return fmt.Sprintf("seed=%d %s requests=%d answered=%d failed=%d faults=%d checkpoints=%d recoveries=%d events=%d sim-time=%v trace-hash=%s",
+	line := fmt.Sprintf("seed=%d %s requests=%d answered=%d failed=%d faults=%d checkpoints=%d recoveries=%d events=%d sim-time=%v trace-hash=%s",
 		r.Seed, verdict, r.Requests, r.Answered, r.Failed, r.Faults, r.Checkpoints.Completed, r.Checkpoints.Recoveries,
 		r.Events, r.SimTime, r.Hash)
+	if r.Config.Buggify {
+		line += " buggify-fired=" + describeFirings(r.Buggify)
+	}
+	return line
 }
 
 // Describe renders the result over several lines, as `flowtx replay`

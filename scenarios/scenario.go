@@ -107,6 +107,10 @@ type Config struct {
 	NoChecker bool
 	// Bug selects a deliberately broken runtime, for tests and self-tests.
 	Bug runtime.Bug
+	// Buggify lets BUGGIFY points fire in a simulated run, never under
+	// the real-time driver: each point is active in a quarter of seeds
+	// (BuggifyActive) and fires a quarter of the times it is reached.
+	Buggify bool
 }
 
 // Limits on a run's size, so that a typo cannot ask for a month of work.
@@ -291,6 +295,9 @@ func (c Config) String() string {
 	}
 	if c.Bug != "" {
 		s += " bug=" + string(c.Bug)
+	}
+	if c.Buggify {
+		s += " buggify=" + describeBuggify(BuggifyActive(c.Seed))
 	}
 	return s
 }

@@ -55,6 +55,7 @@ func Variants() []Variant {
 		{string(saga.BugCompensateEarly), "a saga compensates every step not seen to fail, unsent ones included", sequentialSaga},
 	}
 	v = append(v, Variant{string(BugClientRetryCommitted), "a client resubmits a committed transfer under a new id", transfers2PC})
+	v = append(v, Variant{string(runtime.BugNoIngressDedup), "a request sent twice under one id is routed twice", Config{Scenario: "bank", Faults: FaultsCrash, Buggify: true}})
 	for i := range v {
 		v[i].Config.Bug = runtime.Bug(v[i].Bug)
 	}
