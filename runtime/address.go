@@ -20,7 +20,7 @@ func (a Address) String() string {
 	if a.IsZero() {
 		return "ingress"
 	}
-	return fmt.Sprintf("%s/%s", a.Type, a.ID)
+	return string(a.Type) + "/" + a.ID
 }
 
 // Less orders addresses by type, then id: the order in which workers and

@@ -1,6 +1,9 @@
 package runtime
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+)
 
 // Generation counts the job's recoveries. Every recovery starts a new
 // generation; messages, timers and acknowledgements of an older generation
@@ -205,12 +208,28 @@ func (b EgressBatch) String() string {
 // late write from a worker of an older generation can never overwrite the
 // snapshot of the current one.
 func snapshotKey(n CheckpointID, g Generation, w WorkerID) string {
-	return fmt.Sprintf("%s%020d/g%d/w%d", snapshotPrefix, n, g, w)
+	b := appendPadded(append(make([]byte, 0, 48), snapshotPrefix...), uint64(n))
+	b = strconv.AppendUint(append(b, "/g"...), uint64(g), 10)
+	b = strconv.AppendInt(append(b, "/w"...), int64(w), 10)
+	return string(b)
 }
 
 // completionKey marks checkpoint n complete; its value names the
 // generation whose snapshots make it up.
-func completionKey(n CheckpointID) string { return fmt.Sprintf("%s%020d", completionPrefix, n) }
+func completionKey(n CheckpointID) string {
+	return string(appendPadded(append(make([]byte, 0, 32), completionPrefix...), uint64(n)))
+}
+
+// appendPadded appends n in 20 decimal digits, so that keys sort as ids
+// do (what fmt's %020d writes, without fmt's cost on every checkpoint).
+func appendPadded(b []byte, n uint64) []byte {
+	var digits [20]byte
+	for i := len(digits) - 1; i >= 0; i-- {
+		digits[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return append(b, digits[:]...)
+}
 
 const (
 	snapshotPrefix   = "chk/"

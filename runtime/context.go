@@ -76,15 +76,41 @@ func (e *Effects) reset() {
 type invocation struct {
 	self    Address
 	env     Envelope
+	inst    *instance
 	state   map[string][]byte
 	effects Effects
 }
 
-func (inv *invocation) begin(env Envelope, state map[string][]byte) {
+func (inv *invocation) begin(env Envelope, inst *instance) {
 	inv.self = env.To
 	inv.env = env
-	inv.state = state
+	inv.inst = inst
+	inv.state = inst.state
 	inv.effects.reset()
+}
+
+// Cached is Instance.Cached for a function: the value cached with
+// SetCached for state name, if the state (as this invocation sees it, its
+// own writes included) still holds the bytes it was cached for. A value
+// cached for a write the invocation makes stays valid once the write is
+// applied, and is invalid if the invocation fails. Under a Context that is
+// not the runtime's own (a wrapper, a test double) nothing is cached.
+func Cached(ctx Context, name string) (any, bool) {
+	inv, ok := ctx.(*invocation)
+	if !ok {
+		return nil, false
+	}
+	b, _ := inv.Get(name)
+	return inv.inst.cachedFor(name, b)
+}
+
+// SetCached caches value as the decoded form of state name as ctx sees it
+// now (see Cached).
+func SetCached(ctx Context, name string, value any) {
+	if inv, ok := ctx.(*invocation); ok {
+		b, _ := inv.Get(name)
+		inv.inst.setCachedFor(name, b, value)
+	}
 }
 
 func (inv *invocation) Self() Address      { return inv.self }

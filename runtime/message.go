@@ -55,7 +55,16 @@ type RequestID struct {
 	Seq    uint64
 }
 
-func (r RequestID) String() string { return fmt.Sprintf("c%d#%d", r.Client, r.Seq) }
+// String renders r as "c<client>#<seq>"; it names coordinator instances
+// and ledger entries on the hot path, hence no fmt.
+func (r RequestID) String() string {
+	b := make([]byte, 0, 24)
+	b = append(b, 'c')
+	b = strconv.AppendInt(b, int64(r.Client), 10)
+	b = append(b, '#')
+	b = strconv.AppendUint(b, r.Seq, 10)
+	return string(b)
+}
 
 // IsZero reports whether r names no request.
 func (r RequestID) IsZero() bool { return r == RequestID{} }

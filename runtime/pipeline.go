@@ -45,6 +45,60 @@ func (in *Instance) Delete(name string) {
 	in.w.chain.touch(in.addr)
 }
 
+// cachedValue is a pipeline's decoded form of the state value name, valid
+// while the state holds exactly the bytes it was decoded from.
+type cachedValue struct {
+	name  string
+	bytes []byte
+	value any
+}
+
+// Cached returns what the pipeline cached for state name with SetCached,
+// if that state still holds the very bytes it was cached for. The bytes
+// stay the truth: any other write (a function's mutation, a restore, which
+// rebuilds every instance) replaces them and so invalidates the cache, and
+// a checkpoint sees only the bytes. A cache hit saves the pipeline
+// decoding its state on every message; the value is shared, so a pipeline
+// must not modify what it gets back.
+func (in *Instance) Cached(name string) (any, bool) {
+	return in.inst.cachedFor(name, in.inst.state[name])
+}
+
+// SetCached caches value as the decoded form of state name's current
+// bytes (see Cached). It caches nothing for an absent or empty value.
+func (in *Instance) SetCached(name string, value any) {
+	in.inst.setCachedFor(name, in.inst.state[name], value)
+}
+
+// cachedFor returns the value cached for state name if it was cached for
+// exactly the bytes b (the same array, not equal contents: bytes in state
+// are never modified, and the cache keeps them alive, so the same array
+// means the same value).
+func (i *instance) cachedFor(name string, b []byte) (any, bool) {
+	if len(b) == 0 {
+		return nil, false
+	}
+	for _, c := range i.cached {
+		if c.name == name {
+			return c.value, len(c.bytes) == len(b) && &c.bytes[0] == &b[0]
+		}
+	}
+	return nil, false
+}
+
+func (i *instance) setCachedFor(name string, b []byte, value any) {
+	if len(b) == 0 {
+		return
+	}
+	for j, c := range i.cached {
+		if c.name == name {
+			i.cached[j] = cachedValue{name: name, bytes: b, value: value}
+			return
+		}
+	}
+	i.cached = append(i.cached, cachedValue{name: name, bytes: b, value: value})
+}
+
 // Invoke runs the instance's function on e and returns what it did,
 // applying nothing: the effects are the pipeline's to apply, keep or drop.
 func (in *Instance) Invoke(e Envelope) (Effects, error) {
@@ -54,7 +108,7 @@ func (in *Instance) Invoke(e Envelope) (Effects, error) {
 		return Effects{}, ErrUnknownType
 	}
 	w.stats.Invocations++
-	w.inv.begin(e, in.inst.state)
+	w.inv.begin(e, in.inst)
 	err := fn(&w.inv, e.Msg)
 	fx := &w.inv.effects
 	return Effects{

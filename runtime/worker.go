@@ -128,11 +128,13 @@ type Worker struct {
 	tokenSeq uint64 // store-operation tokens; never reset, so stale results never match
 
 	inv   invocation
+	pin   Instance // the pipeline's view of the instance being delivered to; reused, so a delivery costs no allocation
 	stats Stats
 }
 
 type instance struct {
-	state map[string][]byte
+	state  map[string][]byte
+	cached []cachedValue // a pipeline's decoded forms of its state (Instance.Cached)
 }
 
 type pendingDelay struct {
@@ -418,8 +420,9 @@ func (w *Worker) invoke(e Envelope) {
 		w.invokeDefault(e, inst)
 		return
 	}
-	in := Instance{w: w, addr: e.To, inst: inst}
-	w.cfg.Pipeline.Deliver(&in, e)
+	w.pin = Instance{w: w, addr: e.To, inst: inst}
+	w.cfg.Pipeline.Deliver(&w.pin, e)
+	w.pin = Instance{}
 	w.dropIfEmpty(e.To, inst)
 }
 
@@ -433,7 +436,7 @@ func (w *Worker) invokeDefault(e Envelope, inst *instance) {
 		return
 	}
 	w.stats.Invocations++
-	w.inv.begin(e, inst.state)
+	w.inv.begin(e, inst)
 	err := fn(&w.inv, e.Msg)
 	if err != nil {
 		w.fail(e, err)

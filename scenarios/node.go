@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/flowtx/flowtx/runtime"
 	"github.com/flowtx/flowtx/sim"
@@ -25,10 +26,10 @@ func (l layout) workerOf(n sim.NodeID) runtime.WorkerID {
 }
 
 // ingressLog names worker w's ingress partition among the durable logs.
-func ingressLog(w runtime.WorkerID) string { return fmt.Sprintf("ingress/%d", w) }
+func ingressLog(w runtime.WorkerID) string { return "ingress/" + strconv.Itoa(int(w)) }
 
 // egressLog names client c's egress topic among the durable logs.
-func egressLog(c runtime.ClientID) string { return fmt.Sprintf("egress/%d", c) }
+func egressLog(c runtime.ClientID) string { return "egress/" + strconv.Itoa(int(c)) }
 
 // notice tells a process that a durable log it reads grew, as a Kafka fetch
 // returning would. The records themselves are already durable.

@@ -196,8 +196,8 @@ func recordMessage(ctx runtime.Context, balance int64) runtime.Message {
 }
 
 func decodeTransfer(msg runtime.Message) (transferArgs, error) {
-	var a transferArgs
-	if err := json.Unmarshal(msg.Body, &a); err != nil {
+	a, err := unmarshalTransferArgs(msg.Body)
+	if err != nil {
 		return a, fmt.Errorf("%w: transfer: %v", runtime.ErrBadBody, err)
 	}
 	return a, nil
@@ -237,8 +237,7 @@ func replyTransfer(ctx runtime.Context, status, reason string, replies []*runtim
 			}
 		}
 	}
-	b, _ := json.Marshal(r)
-	ctx.Reply(runtime.Message{Kind: status, Body: b})
+	ctx.Reply(runtime.Message{Kind: status, Body: marshalTransferResult(r)})
 }
 
 // Retryable implements Workload: a 2PC transfer that lost a deadlock, or
@@ -269,7 +268,7 @@ func (y *ycsb) Requests(c runtime.ClientID, n int, rng *rand.Rand) []runtime.Req
 			for to == from {
 				to = rng.IntN(y.cfg.Keys)
 			}
-			body, _ := json.Marshal(transferArgs{From: from, To: to, Amount: 1 + rng.Int64N(y.cfg.AmountMax)})
+			body := marshalTransferArgs(transferArgs{From: from, To: to, Amount: 1 + rng.Int64N(y.cfg.AmountMax)})
 			reqs[i] = runtime.Request{ID: id, To: runtime.Address{Type: coordinator}, Msg: runtime.Message{Kind: opTransfer, Body: body}}
 		case rng.IntN(2) == 0:
 			reqs[i] = runtime.Request{ID: id, To: recordAddress(y.key(rng)), Msg: runtime.Message{Kind: opRead}}

@@ -93,8 +93,8 @@ func (y *ycsb) historyOp(client int, op Op) checker.Op {
 func transferStatus(m runtime.Message) (checker.Status, []int64) {
 	switch m.Kind {
 	case twopc.Committed.String(), saga.Completed.String():
-		var r transferResult
-		if json.Unmarshal(m.Body, &r) != nil || r.From == nil || r.To == nil {
+		r, err := unmarshalTransferResult(m.Body)
+		if err != nil || r.From == nil || r.To == nil {
 			return checker.Committed, nil
 		}
 		return checker.Committed, []int64{*r.From, *r.To}

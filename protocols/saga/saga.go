@@ -3,6 +3,7 @@ package saga
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/flowtx/flowtx/protocols"
 	"github.com/flowtx/flowtx/runtime"
@@ -316,9 +317,34 @@ func (p *Participant) Deliver(in *runtime.Instance, e runtime.Envelope) {
 	in.Send(runtime.Envelope{From: e.To, To: c.Saga, Request: e.Request, Msg: protocols.Encode(kindResult, r)})
 }
 
+// load returns the saga in flight, a copy the caller may change. The
+// decoded progress is cached with the instance (runtime.Cached), so each
+// step's result does not decode it again; the state's bytes stay the
+// truth, and the cache only ever holds what save wrote.
 func load(ctx runtime.Context) (*progress, bool) {
+	if v, ok := runtime.Cached(ctx, stateSaga); ok {
+		return v.(*progress).clone(), true
+	}
 	var p progress
-	return &p, protocols.Load(ctx, stateSaga, &p)
+	if !protocols.Load(ctx, stateSaga, &p) {
+		return &p, false
+	}
+	runtime.SetCached(ctx, stateSaga, p.clone())
+	return &p, true
 }
 
-func save(ctx runtime.Context, p *progress) { protocols.Save(ctx, stateSaga, p) }
+// save writes p and caches it: settle, its only caller, is the last thing
+// an invocation does with p.
+func save(ctx runtime.Context, p *progress) {
+	protocols.Save(ctx, stateSaga, p)
+	runtime.SetCached(ctx, stateSaga, p)
+}
+
+// clone copies what load's callers change in place (step states and
+// replies); steps and messages are never changed and are shared.
+func (p *progress) clone() *progress {
+	c := *p
+	c.States = slices.Clone(p.States)
+	c.Replies = slices.Clone(p.Replies)
+	return &c
+}

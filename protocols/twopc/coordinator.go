@@ -3,6 +3,7 @@ package twopc
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/flowtx/flowtx/protocols"
 	"github.com/flowtx/flowtx/runtime"
@@ -246,9 +247,35 @@ func (c Coordinator) decide(ctx runtime.Context, p *progress, o Outcome) {
 	c.Decided(protocols.ReplyTo(ctx, p.Caller), o)
 }
 
+// load returns the transaction in flight, a copy the caller may change.
+// The decoded progress is cached with the instance (runtime.Cached), so
+// each vote and probe does not decode it again; the state's bytes stay the
+// truth, and the cache only ever holds what save wrote.
 func load(ctx runtime.Context) (*progress, bool) {
+	if v, ok := runtime.Cached(ctx, stateCoord); ok {
+		return v.(*progress).clone(), true
+	}
 	var p progress
-	return &p, protocols.Load(ctx, stateCoord, &p)
+	if !protocols.Load(ctx, stateCoord, &p) {
+		return &p, false
+	}
+	runtime.SetCached(ctx, stateCoord, p.clone())
+	return &p, true
 }
 
-func save(ctx runtime.Context, p *progress) { protocols.Save(ctx, stateCoord, p) }
+// save writes p and caches it: its callers never change p after saving.
+func save(ctx runtime.Context, p *progress) {
+	protocols.Save(ctx, stateCoord, p)
+	runtime.SetCached(ctx, stateCoord, p)
+}
+
+// clone copies what load's callers change in place (votes, replies,
+// waits, probes); calls and messages are never changed and are shared.
+func (p *progress) clone() *progress {
+	c := *p
+	c.Votes = slices.Clone(p.Votes)
+	c.Replies = slices.Clone(p.Replies)
+	c.Waits = slices.Clone(p.Waits)
+	c.Probed = p.Probed[:len(p.Probed):len(p.Probed)]
+	return &c
+}

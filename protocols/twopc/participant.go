@@ -402,19 +402,43 @@ func (p *Participant) next(in *runtime.Instance, e runtime.Envelope) {
 	in.Default(e)
 }
 
+// lookupLock returns the instance's lock. The decoded lock is cached
+// with the instance (runtime.Instance.Cached), so the messages of a
+// transaction in flight do not decode it again; the slices it returns
+// are capped, so that an append never writes into the cached value.
 func (p *Participant) lookupLock(in *runtime.Instance) (lock, bool) {
-	var l lock
-	return l, loadRaw(in, stateLock, &l)
+	if v, ok := in.Cached(stateLock); ok {
+		l := v.(lock)
+		l.Holders = l.Holders[:len(l.Holders):len(l.Holders)]
+		return l, true
+	}
+	if _, ok := in.Get(stateLock); !ok {
+		return lock{}, false
+	}
+	l := new(lock)
+	loadRaw(in, stateLock, l)
+	in.SetCached(stateLock, *l)
+	return p.lookupLock(in)
 }
 
 func (p *Participant) setLock(in *runtime.Instance, l lock) {
 	in.Set(stateLock, protocols.Marshal(l))
+	in.SetCached(stateLock, l)
 }
 
+// queue returns the instance's queue, cached as the lock is.
 func (p *Participant) queue(in *runtime.Instance) queue {
-	var q queue
-	loadRaw(in, stateQueue, &q)
-	return q
+	if v, ok := in.Cached(stateQueue); ok {
+		q := v.(queue)
+		return q[:len(q):len(q)]
+	}
+	if _, ok := in.Get(stateQueue); !ok {
+		return nil
+	}
+	q := new(queue)
+	loadRaw(in, stateQueue, q)
+	in.SetCached(stateQueue, *q)
+	return *q
 }
 
 func (p *Participant) setQueue(in *runtime.Instance, q queue) {
@@ -423,6 +447,7 @@ func (p *Participant) setQueue(in *runtime.Instance, q queue) {
 		return
 	}
 	in.Set(stateQueue, protocols.Marshal(q))
+	in.SetCached(stateQueue, q)
 }
 
 // loadRaw reads participant state kept under name.
