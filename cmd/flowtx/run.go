@@ -57,6 +57,7 @@ prints the summary of the seeds done.`)
 	if !*asJSON {
 		fmt.Fprintf(stdout, "campaign: seeds %d..%d of %v\n", cfg.Seed, cfg.Seed+uint64(*seeds)-1, cfg)
 	}
+	tuneGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	p := newProgress(stderr, stdout, *seeds, *budget, *asJSON)
