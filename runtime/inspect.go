@@ -2,7 +2,7 @@ package runtime
 
 import (
 	"fmt"
-	"slices"
+	"sort"
 	"strings"
 )
 
@@ -19,7 +19,7 @@ func (w *Worker) Instances() []Address {
 	for a := range w.instances {
 		addrs = append(addrs, a)
 	}
-	slices.SortFunc(addrs, compareAddresses)
+	sort.Slice(addrs, func(i, j int) bool { return addrs[i].Less(addrs[j]) })
 	return addrs
 }
 

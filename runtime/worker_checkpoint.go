@@ -1,6 +1,6 @@
 package runtime
 
-import "slices"
+import "sort"
 
 // checkpointing is a worker's part of the Chandy-Lamport snapshot and of
 // recovery. A snapshot starts when the coordinator asks for it or when the
@@ -138,7 +138,7 @@ func (w *Worker) capture(n CheckpointID) *WorkerSnapshot {
 			}
 		}
 		sortInstances(s.Instances)
-		slices.SortFunc(s.Deleted, compareAddresses)
+		sort.Slice(s.Deleted, func(i, j int) bool { return s.Deleted[i].Less(s.Deleted[j]) })
 	}
 	w.runq.each(func(e Envelope) { s.RunQueue = append(s.RunQueue, e) })
 	if w.cfg.Bug != BugSnapshotWithoutDelayed {
@@ -146,7 +146,7 @@ func (w *Worker) capture(n CheckpointID) *WorkerSnapshot {
 		for id := range w.delayed {
 			ids = append(ids, id)
 		}
-		slices.Sort(ids)
+		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 		now := w.host.Now()
 		for _, id := range ids {
 			d := w.delayed[id]

@@ -145,9 +145,9 @@ func (nb nodeBuggify) Fire(p runtime.Point, extraMax runtime.Micros) (runtime.Mi
 	return nb.b.fire(nb.node, p, extraMax)
 }
 
-// describeBuggify renders the active points for a config line: "none"
+// DescribeBuggify renders the active points for a config line: "none"
 // when no point is active.
-func describeBuggify(active []runtime.Point) string {
+func DescribeBuggify(active []runtime.Point) string {
 	if len(active) == 0 {
 		return "none"
 	}

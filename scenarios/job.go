@@ -66,35 +66,32 @@ func NewJob(cfg Config) (*Job, error) {
 // "faults/network", so that the crashes of an "all" run are those of a
 // "crash" run of the same seed.
 func drawFaults(cfg Config, streams sim.Streams) faults.Schedule {
-	var s faults.Schedule
 	switch cfg.Faults {
 	case FaultsGiven:
 		return cfg.Schedule
 	case FaultsNone:
 		return nil
 	}
-	if cfg.Faults == FaultsCrash || cfg.Faults == FaultsAll {
+	m := faultMix(cfg)
+	var s faults.Schedule
+	if m.Crash {
 		s = faults.DrawCrashes(faults.CrashParams{
 			Workers:      cfg.Workers,
 			Span:         cfg.FaultSpan,
-			GapMean:      cfg.FaultSpan / 8,
-			DownMax:      3 * cfg.CheckpointInterval,
-			CoordinatorP: 0.2,
-			StoreP:       0.2,
+			GapMean:      m.GapMean,
+			DownMax:      m.DownMax,
+			CoordinatorP: m.CoordinatorP,
+			StoreP:       m.StoreFailureP,
 		}, streams.Stream("faults"))
 	}
-	if cfg.Faults == FaultsNetwork || cfg.Faults == FaultsAll {
-		storeP := 0.0
-		if cfg.Faults == FaultsAll {
-			storeP = 0.2
-		}
+	if m.Network {
 		s = append(s, faults.DrawNetwork(faults.NetworkParams{
 			Workers:   cfg.Workers,
 			Span:      cfg.FaultSpan,
-			GapMean:   cfg.FaultSpan / 8,
-			WindowMax: 5 * cfg.CheckpointInterval,
-			ExtraMax:  5 * cfg.CheckpointInterval,
-			StoreP:    storeP,
+			GapMean:   m.GapMean,
+			WindowMax: m.WindowMax,
+			ExtraMax:  m.ExtraMax,
+			StoreP:    m.StoreLatencyP,
 		}, streams.Stream("faults/network"))...)
 		sort.SliceStable(s, func(a, b int) bool { return s[a].At < s[b].At })
 	}
@@ -102,6 +99,29 @@ func drawFaults(cfg Config, streams sim.Streams) faults.Schedule {
 		panic(fmt.Sprintf("scenarios: drawn an invalid fault schedule: %v", err))
 	}
 	return s
+}
+
+// faultMix is a drawn fault model's parameters: a swarm seed's own, or
+// the fixed ones of crash, network and all (about 8 draws of each kind a
+// run, crashed processes down up to 3 checkpoint intervals, network faults
+// lasting and spikes adding up to 5, a fifth of the crashes hitting the
+// coordinator, a fifth of the draws adding a store fault).
+func faultMix(cfg Config) Swarm {
+	if cfg.Faults == FaultsSwarm {
+		return cfg.Swarm
+	}
+	crash := cfg.Faults == FaultsCrash || cfg.Faults == FaultsAll
+	m := Swarm{
+		Crash: crash, StoreFailures: crash,
+		Network: cfg.Faults == FaultsNetwork || cfg.Faults == FaultsAll, StoreLatency: cfg.Faults == FaultsAll,
+		GapMean: cfg.FaultSpan / 8, DownMax: 3 * cfg.CheckpointInterval,
+		CoordinatorP: 0.2, StoreFailureP: 0.2,
+		WindowMax: 5 * cfg.CheckpointInterval, ExtraMax: 5 * cfg.CheckpointInterval,
+	}
+	if m.StoreLatency {
+		m.StoreLatencyP = 0.2
+	}
+	return m
 }
 
 // Config returns the resolved configuration.

@@ -37,7 +37,9 @@ type Result struct {
 	Verdicts    []checker.Verdict        `json:"verdicts,omitempty"`
 	// Buggify counts the firings of each active BUGGIFY point; nil
 	// without Config.Buggify.
-	Buggify  []BuggifyCount   `json:"buggify,omitempty"`
+	Buggify []BuggifyCount `json:"buggify,omitempty"`
+	// Drawn is a swarm seed's SEED= line (Config.Drawn): what it drew.
+	Drawn    string           `json:"drawn,omitempty"`
 	History  *checker.History `json:"-"`
 	Config   Config           `json:"-"`
 	Outcome  Outcome          `json:"-"`
@@ -87,6 +89,9 @@ func runJob(job *Job, trace func(sim.TraceEvent)) Result {
 		Hash: s.Hash().String(), Outcome: outcome, Schedule: job.Faults(), Faults: len(job.Faults()),
 		Stats: job.Stats(s.Process), Checkpoints: job.Checkpoints(), Config: cfg,
 		Buggify: job.BuggifyCounts(),
+	}
+	if cfg.Faults == FaultsSwarm {
+		res.Drawn = cfg.Drawn()
 	}
 	res.StoreKeys, res.StoreBytes = s.Store().Size()
 	// After a broken invariant the state is half-updated and the checks

@@ -94,10 +94,15 @@ type Config struct {
 	// seed), "network" (partitions, one-way partitions, swizzle clogs and
 	// delay spikes between the workers and the coordinator, drawn from the
 	// seed), "all" (crash and network, plus checkpoint-store latency
-	// spikes) or "given" (exactly Schedule: a replayed or shrunk schedule).
+	// spikes), "swarm" (every seed draws its own fault model, job size,
+	// workload and protocol options: FaultsSwarm) or "given" (exactly
+	// Schedule: a replayed or shrunk schedule).
 	Faults    string
 	FaultSpan sim.Time
 	Schedule  faults.Schedule
+	// Swarm is the fault model a FaultsSwarm seed drew (Resolve fills it);
+	// other fault models ignore it.
+	Swarm Swarm
 	// TimeLimit bounds a run in virtual time; a run still going then fails
 	// its liveness check.
 	TimeLimit sim.Time
@@ -182,6 +187,10 @@ func Resolve(cfg Config) (Config, error) {
 		return cfg, fmt.Errorf("%w %q (known: %s)", ErrUnknownScenario, cfg.Scenario, strings.Join(Names(), ", "))
 	}
 	d := s.defaults
+	if cfg.Faults == FaultsSwarm {
+		cfg.FaultSpan = orDefault(cfg.FaultSpan, faultSpanDefault)
+		cfg = drawSwarm(cfg, d.Protocol)
+	}
 	cfg.Workers = orDefault(cfg.Workers, d.Workers)
 	cfg.Clients = orDefault(cfg.Clients, d.Clients)
 	cfg.Ops = orDefault(cfg.Ops, d.Ops)
@@ -223,8 +232,8 @@ func Resolve(cfg Config) (Config, error) {
 		return cfg, fmt.Errorf("zipf theta %g: want 0 (uniform) or in (0, 1)", cfg.Zipf)
 	case cfg.InitialBalance < NoBalance || cfg.AmountMax < 1:
 		return cfg, fmt.Errorf("initial balance %d, amount max %d: want >= 0 and >= 1", cfg.InitialBalance, cfg.AmountMax)
-	case !slices.Contains([]string{FaultsNone, FaultsCrash, FaultsNetwork, FaultsAll, FaultsGiven}, cfg.Faults):
-		return cfg, fmt.Errorf("faults %q: want %s, %s, %s, %s or %s (with a schedule)", cfg.Faults, FaultsNone, FaultsCrash, FaultsNetwork, FaultsAll, FaultsGiven)
+	case !slices.Contains([]string{FaultsNone, FaultsCrash, FaultsNetwork, FaultsAll, FaultsSwarm, FaultsGiven}, cfg.Faults):
+		return cfg, fmt.Errorf("faults %q: want %s, %s, %s, %s, %s or %s (with a schedule)", cfg.Faults, FaultsNone, FaultsCrash, FaultsNetwork, FaultsAll, FaultsSwarm, FaultsGiven)
 	case cfg.Faults != FaultsGiven && cfg.Schedule != nil:
 		return cfg, fmt.Errorf("a fault schedule is given but faults is %q, not %q", cfg.Faults, FaultsGiven)
 	case cfg.Faults != FaultsNone && cfg.CheckpointInterval < 0:
@@ -296,8 +305,11 @@ func (c Config) String() string {
 	if c.Bug != "" {
 		s += " bug=" + string(c.Bug)
 	}
+	if c.Faults == FaultsSwarm {
+		s += " swarm=" + c.Swarm.String()
+	}
 	if c.Buggify {
-		s += " buggify=" + describeBuggify(BuggifyActive(c.Seed))
+		s += " buggify=" + DescribeBuggify(BuggifyActive(c.Seed))
 	}
 	return s
 }

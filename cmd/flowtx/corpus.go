@@ -51,6 +51,9 @@ func writeCorpusEntry(dir string, res scenarios.Result) (string, error) {
 // replayArgs are the flags of cfg's replay command, without --faults: the
 // corpus keeps the schedule itself.
 func replayArgs(cfg scenarios.Config) []string {
+	if cfg.Faults == scenarios.FaultsSwarm {
+		cfg.Faults = scenarios.FaultsGiven // every drawn parameter spelled out
+	}
 	fields := strings.Fields(replayCommand(cfg))[2:] // drop "flowtx replay"
 	var out []string
 	for i := 0; i < len(fields); i++ {

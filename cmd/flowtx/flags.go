@@ -36,6 +36,8 @@ type scenarioFlags struct {
 	initial  int64
 	amount   int64
 	conflict string
+	buggify  buggifyFlag
+	fs       *flag.FlagSet // the flags registered on, to tell given ones from defaults
 	sagaMode string
 }
 
@@ -47,7 +49,7 @@ func (f *scenarioFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.arrival, "arrival-rate", 0, "requests per virtual second across all clients, sent at Poisson arrival times whether or not earlier ones were answered (open loop); 0: closed loop, one request in flight per client")
 	fs.IntVar(&f.ops, "ops", 0, "operations per client (0: the scenario's default)")
 	fs.IntVar(&f.keys, "keys", 0, "keys (accounts, records) the workload spreads over (0: the scenario's default)")
-	fs.StringVar(&f.faults, "faults", scenarios.FaultsCrash, "fault model: crash (workers and the coordinator crash and restart, the checkpoint store fails for a while, at times drawn from the seed), network (partitions, one-way partitions, swizzle clogs and delay spikes between workers and the coordinator, drawn from the seed), all (crash and network, plus checkpoint-store latency spikes), none, or a JSON fault-schedule file (as flowtx shrink writes)")
+	fs.StringVar(&f.faults, "faults", scenarios.FaultsCrash, "fault model: crash (workers and the coordinator crash and restart, the checkpoint store fails for a while, at times drawn from the seed), network (partitions, one-way partitions, swizzle clogs and delay spikes between workers and the coordinator, drawn from the seed), all (crash and network, plus checkpoint-store latency spikes), swarm (each seed draws its own fault kinds and rates, workers, clients, keys, checkpoint interval and strategy, and the YCSB workload and protocol options; docs/fault-model.md), none, or a JSON fault-schedule file (as flowtx shrink writes)")
 	fs.DurationVar(&f.interval, "checkpoint-interval", 10*time.Millisecond, "virtual time between checkpoints; 0 turns checkpoints and transactional egress off (and needs --faults none: crashes need checkpoints to recover from)")
 	fs.StringVar(&f.strategy, "checkpoint-strategy", "unaligned", "snapshot algorithm: unaligned (Chandy-Lamport) or aligned (StateFun's barriers)")
 	fs.StringVar(&f.protocol, "protocol", "", "YCSB scenarios: run transfers as 2pc or saga (default: the scenario's)")
@@ -58,6 +60,8 @@ func (f *scenarioFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.conflict, "conflict", "wait", "2PC: a prepare that finds a lock waits (with deadlock detection), votes no at once, or waits only if older: wait, no-wait or wait-die")
 	fs.StringVar(&f.sagaMode, "saga-mode", "parallel", "sagas: run steps in parallel (the paper's) or sequential")
 	fs.StringVar(&f.bug, "bug", "", "run a deliberately broken variant, to see the checks catch it: "+bugNames())
+	fs.Var(&f.buggify, "buggify", buggifyUsage)
+	f.fs = fs
 }
 
 func bugNames() string {
@@ -82,6 +86,11 @@ func (f *scenarioFlags) config(seed uint64) (scenarios.Config, error) {
 	if err != nil {
 		return scenarios.Config{}, err
 	}
+	if model == scenarios.FaultsSwarm && f.fs != nil {
+		if err := checkSwarmFlags(f.fs); err != nil {
+			return scenarios.Config{}, err
+		}
+	}
 	cfg, err := scenarios.Resolve(scenarios.Config{
 		Schedule:       schedule,
 		Strategy:       strategy,
@@ -101,6 +110,7 @@ func (f *scenarioFlags) config(seed uint64) (scenarios.Config, error) {
 		Keys:           f.keys,
 		Bug:            runtime.Bug(f.bug),
 		Faults:         model,
+		Buggify:        f.buggify.enabled(model),
 		// Zero on the command line means off; the config says that with a
 		// negative interval.
 		CheckpointInterval: checkpointInterval(f.interval),
@@ -114,7 +124,7 @@ func (f *scenarioFlags) config(seed uint64) (scenarios.Config, error) {
 // faultModel reads --faults: a model drawn from the seed, by name, or a
 // schedule file.
 func (f *scenarioFlags) faultModel() (string, faults.Schedule, error) {
-	if f.faults == scenarios.FaultsNetwork || f.faults == scenarios.FaultsAll {
+	if f.faults == scenarios.FaultsNetwork || f.faults == scenarios.FaultsAll || f.faults == scenarios.FaultsSwarm {
 		return f.faults, nil, nil
 	}
 	return readFaults(f.faults)
@@ -175,6 +185,9 @@ func (f *scenarioFlags) replay(cfg scenarios.Config) string {
 // parameter of the resolved config, so that it replays the same run even
 // if defaults change.
 func replayCommand(cfg scenarios.Config) string {
+	if cfg.Faults == scenarios.FaultsSwarm {
+		return swarmReplayCommand(cfg)
+	}
 	interval := time.Duration(0)
 	if cfg.CheckpointInterval > 0 {
 		interval = time.Duration(cfg.CheckpointInterval) * time.Microsecond
@@ -193,6 +206,9 @@ func replayCommand(cfg scenarios.Config) string {
 	}
 	if cfg.Bug != "" {
 		s += " --bug " + string(cfg.Bug)
+	}
+	if cfg.Buggify {
+		s += " --buggify"
 	}
 	return s
 }

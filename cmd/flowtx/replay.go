@@ -29,6 +29,12 @@ event, --timeline draws the run for ui.perfetto.dev or chrome://tracing
 		fmt.Fprintf(stderr, "flowtx replay: %v\n", err)
 		return exitUsage
 	}
+	// What the seed drew comes first, before a run that may be long.
+	if cfg.Faults == scenarios.FaultsSwarm {
+		fmt.Fprintln(stdout, cfg.Drawn())
+	} else if cfg.Buggify {
+		fmt.Fprintf(stdout, "buggify: %s\n", scenarios.DescribeBuggify(scenarios.BuggifyActive(cfg.Seed)))
+	}
 	var trace traceLog
 	tl := newTimeline(cfg)
 	res, err := scenarios.RunTraced(cfg, both(trace.record, tl.record))

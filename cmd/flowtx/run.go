@@ -55,9 +55,8 @@ prints the summary of the seeds done.`)
 		return exitUsage
 	}
 	if !*asJSON {
-		fmt.Fprintf(stdout, "campaign: seeds %d..%d of %v\n", cfg.Seed, cfg.Seed+uint64(*seeds)-1, cfg)
+		fmt.Fprintln(stdout, campaignHeader(cfg, *seeds))
 	}
-	tuneGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	p := newProgress(stderr, stdout, *seeds, *budget, *asJSON)
@@ -186,6 +185,9 @@ func (c *campaign) report(r seedResult, sum *summary) {
 		line, _ := json.Marshal(res)
 		fmt.Fprintf(c.out, "%s\n", line)
 		return
+	}
+	if res.Config.Faults == scenarios.FaultsSwarm {
+		fmt.Fprintln(c.out, res.Config.Drawn())
 	}
 	fmt.Fprintln(c.out, res.Line())
 	if !res.OK {

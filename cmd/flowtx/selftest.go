@@ -23,6 +23,7 @@ Exits 0 only if every variant is caught and every clean campaign passes.`)
 	seeds := fs.Int("seeds", 20, "seeds per campaign (a variant stops at its first detection)")
 	list := fs.Bool("list", false, "print the variants, one per line, name first, and exit")
 	parallel := fs.Int("parallel", goruntime.GOMAXPROCS(0), "campaigns run at once")
+	buggify := fs.Bool("buggify", false, "run every campaign with BUGGIFY on, to compare seeds until detection with a run without")
 	if done, code := parse(fs, args, stdout, stderr); done {
 		return code
 	}
@@ -36,7 +37,7 @@ Exits 0 only if every variant is caught and every clean campaign passes.`)
 		fmt.Fprintf(stderr, "flowtx selftest: seeds %d, parallel %d: want 1..%d and >= 1\n", *seeds, *parallel, selftestSeedsMax)
 		return exitUsage
 	}
-	variants, clean := runSelftest(*seeds, *parallel)
+	variants, clean := runSelftest(*seeds, *parallel, *buggify)
 	return printSelftest(stdout, variants, clean, *seeds)
 }
 
@@ -59,9 +60,15 @@ type cleanResult struct {
 	err      error
 }
 
-func runSelftest(seeds, parallel int) ([]variantResult, []cleanResult) {
+func runSelftest(seeds, parallel int, buggify bool) ([]variantResult, []cleanResult) {
 	variants := scenarios.Variants()
 	clean := scenarios.CleanCampaigns()
+	for i := range variants {
+		variants[i].Config.Buggify = variants[i].Config.Buggify || buggify
+	}
+	for i := range clean {
+		clean[i].Buggify = clean[i].Buggify || buggify
+	}
 	vr := make([]variantResult, len(variants))
 	cr := make([]cleanResult, len(clean))
 	jobs := make(chan func(), len(variants)+len(clean))
@@ -200,6 +207,9 @@ func campaignLabel(cfg scenarios.Config) string {
 	}
 	if cfg.ArrivalRate > 0 {
 		s += fmt.Sprintf(" open-loop=%d/s", cfg.ArrivalRate)
+	}
+	if cfg.Buggify {
+		s += " buggify"
 	}
 	return s
 }
