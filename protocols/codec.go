@@ -305,7 +305,7 @@ func (r *Reader) Effects() runtime.Effects {
 
 // Marshal returns v's binary form, version byte first.
 func Marshal(v Value) []byte {
-	w := Writer{b: make([]byte, 1, 64)}
+	w := Writer{b: make([]byte, 1, 128)} // a prepare, a lock or a coordinator's progress is over 64 bytes
 	w.b[0] = codecVersion
 	v.EncodeTo(&w)
 	return w.b

@@ -2,7 +2,7 @@ package runtime
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -19,7 +19,7 @@ func (w *Worker) Instances() []Address {
 	for a := range w.instances {
 		addrs = append(addrs, a)
 	}
-	sort.Slice(addrs, func(i, j int) bool { return addrs[i].Less(addrs[j]) })
+	slices.SortFunc(addrs, compareAddresses)
 	return addrs
 }
 

@@ -1,6 +1,6 @@
 package runtime
 
-import "sort"
+import "slices"
 
 // checkpointing is a worker's part of the Chandy-Lamport snapshot and of
 // recovery. A snapshot starts when the coordinator asks for it or when the
@@ -138,7 +138,7 @@ func (w *Worker) capture(n CheckpointID) *WorkerSnapshot {
 			}
 		}
 		sortInstances(s.Instances)
-		sort.Slice(s.Deleted, func(i, j int) bool { return s.Deleted[i].Less(s.Deleted[j]) })
+		slices.SortFunc(s.Deleted, compareAddresses)
 	}
 	w.runq.each(func(e Envelope) { s.RunQueue = append(s.RunQueue, e) })
 	if w.cfg.Bug != BugSnapshotWithoutDelayed {
@@ -146,7 +146,7 @@ func (w *Worker) capture(n CheckpointID) *WorkerSnapshot {
 		for id := range w.delayed {
 			ids = append(ids, id)
 		}
-		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+		slices.Sort(ids)
 		now := w.host.Now()
 		for _, id := range ids {
 			d := w.delayed[id]

@@ -26,10 +26,32 @@ func (l layout) workerOf(n sim.NodeID) runtime.WorkerID {
 }
 
 // ingressLog names worker w's ingress partition among the durable logs.
-func ingressLog(w runtime.WorkerID) string { return "ingress/" + strconv.Itoa(int(w)) }
+func ingressLog(w runtime.WorkerID) string { return logName(ingressLogs, "ingress/", int(w)) }
 
 // egressLog names client c's egress topic among the durable logs.
-func egressLog(c runtime.ClientID) string { return "egress/" + strconv.Itoa(int(c)) }
+func egressLog(c runtime.ClientID) string { return logName(egressLogs, "egress/", int(c)) }
+
+// Log names are looked up on every request, response and poll; the common
+// ones are built once, so that naming a log allocates nothing.
+var (
+	ingressLogs = logNames("ingress/", 128)
+	egressLogs  = logNames("egress/", 1024)
+)
+
+func logNames(prefix string, n int) []string {
+	names := make([]string, n)
+	for i := range names {
+		names[i] = prefix + strconv.Itoa(i)
+	}
+	return names
+}
+
+func logName(names []string, prefix string, i int) string {
+	if i >= 0 && i < len(names) {
+		return names[i]
+	}
+	return prefix + strconv.Itoa(i)
+}
 
 // notice tells a process that a durable log it reads grew, as a Kafka fetch
 // returning would. The records themselves are already durable.

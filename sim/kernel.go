@@ -245,7 +245,7 @@ func (s *Sim) completeStore(e *event) {
 		r = StoreResult{Op: p.op, Err: ErrStoreFault}
 		r.Op.Value = nil
 	} else {
-		r = s.store.Apply(p.op)
+		r = s.store.applyOwned(p.op)
 	}
 	nd := &s.nodes[e.node]
 	live := nd.up && nd.inc == e.inc

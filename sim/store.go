@@ -110,10 +110,20 @@ func NewStore() *Store { return &Store{data: map[string][]byte{}} }
 
 // Apply performs op against the store and returns its result.
 func (s *Store) Apply(op StoreOp) StoreResult {
+	if op.Kind == StorePut {
+		op.Value = append([]byte(nil), op.Value...)
+	}
+	return s.applyOwned(op)
+}
+
+// applyOwned is Apply for an operation whose Put value is the store's to
+// keep: the kernel copied it when the operation was submitted, and need
+// not copy it twice.
+func (s *Store) applyOwned(op StoreOp) StoreResult {
 	r := StoreResult{Op: op}
 	switch op.Kind {
 	case StorePut:
-		s.data[op.Key] = append([]byte(nil), op.Value...)
+		s.data[op.Key] = op.Value
 	case StoreGet:
 		v, ok := s.data[op.Key]
 		r.Value, r.Found = append([]byte(nil), v...), ok

@@ -57,6 +57,7 @@ prints the summary of the seeds done.`)
 	if !*asJSON {
 		fmt.Fprintln(stdout, campaignHeader(cfg, *seeds))
 	}
+	tuneGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	p := newProgress(stderr, stdout, *seeds, *budget, *asJSON)
