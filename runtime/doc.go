@@ -327,6 +327,44 @@
 // traces. Sequence numbers are left out of fingerprints for the same
 // reason. BugIgnoreChannelGap, the known-bad variant, goes on past a gap.
 //
+// # Idempotent ingress
+//
+// A client, or a producer retrying a send whose acknowledgement it missed,
+// may append the same request twice under one RequestID. A worker routes
+// only the first record of each id in its partition and skips the others
+// (Stats.Duplicates), so the request takes effect and is answered once.
+// Which record is the first is a fact of the durable log: the ids a worker
+// has read live in memory (one entry per distinct request), not in
+// snapshots, and a worker whose offset a restore rewound rereads the
+// partition below it before it reads on, so it skips after a recovery
+// exactly what it skipped before. BugNoIngressDedup, the known-bad
+// variant, routes every record.
+//
+// # BUGGIFY
+//
+// FoundationDB's BUGGIFY: named points (Point, Points) where a simulated
+// run does something legal but rare, to drive the code through paths a
+// quiet run seldom takes. A point changes timing and repetition, never
+// what the runtime guarantees. The runtime asks Config.Buggify and
+// CoordinatorConfig.Buggify (a Buggify, nil by default: never fires)
+// whether a point fires each time it reaches one; the simulator's
+// implementation decides from the run's seed and records every firing in
+// the trace, and the real-time driver sets none. Reached by the runtime:
+//
+//   - BuggifySlowInvocation: the invocation about to start keeps the worker
+//     busy up to 5ms longer (after InvocationCost, if any), holding its run
+//     queue: longer queues in snapshots, markers and Snapshot requests met
+//     mid-service.
+//   - BuggifyEarlyCheckpoint: the coordinator starts its next checkpoint
+//     up to a whole interval early, down to back to back.
+//
+// The simulator's drivers reach two more on the runtime's behalf:
+// BuggifyDelayedMarker (a worker's outgoing marker, and everything after
+// it on that channel, leaves up to 20ms late, so the channel stays FIFO
+// and in sequence) and BuggifyDuplicateRequest (a client appends a
+// request again under the same id, up to 50ms later: Idempotent ingress,
+// above).
+//
 // # Purity
 //
 // The package has no goroutines, reads no clock, draws no random numbers and

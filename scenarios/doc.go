@@ -265,8 +265,9 @@
 // NoTransfers (for a scenario with a protocol), a protocol other than 2pc
 // or saga, a Zipfian theta that is neither 0 nor in (0, 1) (NaN included),
 // an initial balance below NoBalance or an amount maximum below 1, a fault
-// model other than none, crash or given, a Schedule with a model other
-// than given, crash or given faults without checkpoints, a fault span
+// model other than none, crash, network, all, swarm or given, a Schedule
+// with a model other than given, faults of any model without checkpoints,
+// a fault span
 // outside (0, time limit), a schedule that faults.Schedule.Validate
 // rejects for the job's workers or that ends (Schedule.End) at or after
 // the time limit, and an unknown scenario or bug.
@@ -281,6 +282,43 @@
 // serializability check, so only for 2PC. Neither has a non-negativity
 // rule: a saga's compensation can drive a balance below zero
 // (docs/protocols.md).
-// Faults are crashes of workers and of the coordinator and store failures;
-// network faults, BUGGIFY points and swarm parameters are not built yet.
+//
+// # BUGGIFY
+//
+// With Config.Buggify, and only when Install is handed a *sim.Sim, the
+// run's BUGGIFY points may fire (runtime.Points; docs/fault-model.md says
+// what each stresses). Each point is active in a quarter of seeds and an
+// active point fires a quarter of the times it is reached; both come from
+// the point's own stream, "buggify/<point>", so BuggifyActive(seed) says
+// before the run which are active, and adding a point moves nothing else.
+// The job gives the runtime a runtime.Buggify per node for the points the
+// runtime reaches (slow-invocation, early-checkpoint), and reaches the
+// other two itself by wrapping a process's Env: a worker's holds a marker,
+// and every packet after it on that channel, for a drawn delay
+// (delayed-marker); a client's appends a request again under the same id
+// a while later (duplicate-request). Every firing is marked in the
+// kernel's trace (kind "buggify"), so it shows in `flowtx replay --trace`
+// and moves the trace hash; Result.Buggify counts the firings of each
+// active point. Without Config.Buggify nothing is drawn and a run is the
+// same, event for event, as before BUGGIFY existed. The known-bad
+// no-ingress-dedup is caught only with it.
+//
+// # Swarm
+//
+// Faults FaultsSwarm makes each seed draw its own run (TigerBeetle's
+// swarm testing): Resolve replaces workers (1..6), clients (1..8), keys
+// (2..128), the checkpoint interval (2, 5, 10 or 25ms) and strategy,
+// and, for the YCSB scenarios, the protocol and transfer share (ycsb only),
+// Zipf theta (none, or 0.5..0.99), initial balance (10,000, or 1..10),
+// amount maximum (1..5), conflict policy and saga mode with draws from the
+// seed's stream "swarm", and draws the fault model into Config.Swarm:
+// crash, store failures, network and store latency each on or off, the
+// mean gap between fault draws (FaultSpan/2 .. FaultSpan/32), downtimes
+// (1..5 intervals), network windows and spike sizes (1..8 intervals), and
+// the coordinator, store-failure and store-latency probabilities (up to
+// 0.5). The draws depend on the seed and scenario alone, so resolving a
+// resolved config draws the same again and `--seed N --faults swarm`
+// replays seed N exactly. Config.Drawn renders the draws as the line a
+// run prints first ("SEED=7 workers=3 ..."). Shrinking a swarm run turns
+// it into a given schedule with every drawn value kept.
 package scenarios
