@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"regexp"
 	"strings"
 	"testing"
@@ -82,4 +83,24 @@ func TestSwarmAndBuggifyBadFlagsExitTwo(t *testing.T) {
 	}
 	_, _, errOut := flowtx("run", "--faults", "swarm", "--workers", "3")
 	require.Contains(t, errOut, "--workers: --faults swarm draws it")
+}
+
+// Each BUGGIFY firing is an instant on its node's track of the timeline,
+// named after the point; without BUGGIFY there is none.
+func TestReplayTimelineMarksBuggifyFirings(t *testing.T) {
+	count := func(args ...string) map[string]int {
+		var tl timelineFile
+		require.NoError(t, json.Unmarshal(replayTimeline(t, args...), &tl))
+		names := map[string]int{}
+		for _, e := range tl.TraceEvents {
+			if e.Cat == "buggify" {
+				names[strings.Fields(e.Name)[0]]++
+			}
+		}
+		return names
+	}
+	on := count("--scenario", "chain", "--seed", "1", "--buggify")
+	require.Positive(t, on["slow-invocation"], "%v", on)
+	require.Positive(t, on["early-checkpoint"], "%v", on)
+	require.Empty(t, count("--scenario", "chain", "--seed", "1"))
 }

@@ -144,6 +144,8 @@ func (t *timeline) record(e sim.TraceEvent) {
 		t.onStore(e)
 	case "append":
 		t.onAppend(e)
+	case "buggify":
+		t.mark(pid(e.Node), fmt.Sprint(e.Msg), "buggify", true, nil)
 	}
 }
 
