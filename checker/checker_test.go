@@ -18,6 +18,10 @@ func read(id string, client int, key string, value int64, call, ret int64) Op {
 	return Op{ID: id, Client: client, Kind: Read, Keys: []string{key}, Status: Committed, Values: []int64{value}, Call: call, Return: ret}
 }
 
+func readKeys(id string, client int, keys []string, values []int64, call, ret int64) Op {
+	return Op{ID: id, Client: client, Kind: Read, Keys: keys, Status: Committed, Values: values, Call: call, Return: ret}
+}
+
 func history(ops ...Op) History {
 	h := History{Serializable: true, Initial: 10, Keys: []string{"a", "b", "c"}, Ops: ops}
 	for _, o := range ops {
@@ -50,6 +54,10 @@ func TestSerializablePairs(t *testing.T) {
 		"lost update: two transfers read the same balance": {
 			ok:  history(transfer("t1", 1, "a", "b", 1, Committed, 0, 10, 9, 11), transfer("t2", 2, "a", "c", 1, Committed, 0, 10, 8, 11)),
 			bad: history(transfer("t1", 1, "a", "b", 1, Committed, 0, 10, 9, 11), transfer("t2", 2, "a", "c", 1, Committed, 0, 10, 9, 11)),
+		},
+		"a read transaction sees all of a transfer or none of it": {
+			ok:  history(transfer("t1", 1, "a", "b", 3, Committed, 0, 10, 7, 13), readKeys("r1", 2, []string{"a", "b"}, []int64{10, 10}, 5, 15)),
+			bad: history(transfer("t1", 1, "a", "b", 3, Committed, 0, 10, 7, 13), readKeys("r1", 2, []string{"a", "b"}, []int64{7, 10}, 5, 15)),
 		},
 		"an unknown transfer may have applied": {
 			ok:  history(transfer("t1", 1, "a", "b", 4, Unknown, 0, 0), read("r1", 2, "a", 6, 20, 30)),

@@ -10,7 +10,7 @@ type Kind string
 
 // Operation kinds.
 const (
-	Read     Kind = "read"     // read one key's balance
+	Read     Kind = "read"     // read one key's balance, or several at one point (a read transaction)
 	Update   Kind = "update"   // write one field of a key; no balance effect
 	Transfer Kind = "transfer" // move Amount from Keys[0] to Keys[1]
 )
@@ -45,7 +45,7 @@ type Op struct {
 	Amount int64    `json:"amount,omitempty"`
 	Status Status   `json:"status"`
 	// Values is what the operation read, when it took effect: a read's
-	// balance; a transfer's source balance after the withdrawal and
+	// balances, one per key; a transfer's source balance after the withdrawal and
 	// destination balance after the deposit.
 	Values []int64 `json:"values,omitempty"`
 	// Write is what an update wrote: one field and its value, unique to

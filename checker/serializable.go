@@ -154,7 +154,7 @@ func balanceModel(h History) porcupine.Model {
 			b, o := state.(balances), input.(Op)
 			switch o.Kind {
 			case Read:
-				return o.Status == Unknown || len(o.Values) == 1 && o.Values[0] == ks.get(b, o.Keys[0]), b
+				return o.Status != Committed || readMatches(ks, b, o), b
 			case Transfer:
 				return stepTransfer(ks, b, o)
 			}
@@ -275,4 +275,18 @@ func witness(h History, info porcupine.LinearizationInfo) []Op {
 		return out
 	}
 	return nil
+}
+
+// readMatches reports whether committed read o, of one key or (a read
+// transaction) several, returned the balances of state b.
+func readMatches(ks *keySpace, b balances, o Op) bool {
+	if len(o.Values) != len(o.Keys) {
+		return false
+	}
+	for i, k := range o.Keys {
+		if o.Values[i] != ks.get(b, k) {
+			return false
+		}
+	}
+	return true
 }

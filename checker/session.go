@@ -42,7 +42,7 @@ func CheckSessionOrder(h History) Verdict {
 				last[k] = map[string]sessionWrite{}
 			}
 			last[k][o.Write.Name] = sessionWrite{op: o, position: sessionOf[i]}
-		case o.Kind == Read && o.Status == Committed:
+		case o.Kind == Read && o.Status == Committed && len(o.Keys) == 1: // a read transaction returns no fields
 			mine := last[sessionKey{o.Client, o.Keys[0]}]
 			if v, bad := readOutOfOrder(o, sessionOf[i], writers, mine); bad {
 				return v

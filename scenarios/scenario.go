@@ -69,6 +69,12 @@ type Config struct {
 	Protocol      string
 	Conflict      twopc.Conflict
 	SagaMode      saga.Mode
+	// ReadKeys is how many records a read reads: 1 (or 0) is a plain read
+	// of one record; more is a 2PC transaction reading that many at one
+	// point of the serial order (2PC only). SharedLocks makes its calls
+	// read-only, so that they take the participants' locks shared.
+	ReadKeys    int
+	SharedLocks bool
 	// Zipf is the Zipfian theta keys are drawn with; 0 draws uniformly.
 	Zipf float64
 	// InitialBalance of every record (NoBalance for zero), and the largest
@@ -123,6 +129,8 @@ const (
 	workersMax = runtime.KeyGroupsDefault
 	clientsMax = 10_000
 	opsMax     = 1_000_000
+	// readKeysMax bounds a read transaction's records.
+	readKeysMax = 16
 	// arrivalRateMax keeps the mean gap between a client's requests at
 	// least a virtual microsecond.
 	arrivalRateMax = 1_000_000
@@ -228,6 +236,10 @@ func Resolve(cfg Config) (Config, error) {
 		return cfg, fmt.Errorf("transfer share %d%%: want 0..100", cfg.TransferShare)
 	case cfg.Protocol != "" && cfg.Protocol != protocol2PC && cfg.Protocol != protocolSaga:
 		return cfg, fmt.Errorf("protocol %q: want %s or %s", cfg.Protocol, protocol2PC, protocolSaga)
+	case cfg.ReadKeys < 0 || cfg.ReadKeys > min(readKeysMax, cfg.Keys):
+		return cfg, fmt.Errorf("read keys %d: want 0..%d (and no more than the keys)", cfg.ReadKeys, min(readKeysMax, cfg.Keys))
+	case cfg.ReadKeys > 1 && cfg.Protocol != protocol2PC:
+		return cfg, fmt.Errorf("read keys %d: reads of several records are 2PC transactions; protocol is %q", cfg.ReadKeys, cfg.Protocol)
 	case !(cfg.Zipf == 0 || cfg.Zipf > 0 && cfg.Zipf < 1):
 		return cfg, fmt.Errorf("zipf theta %g: want 0 (uniform) or in (0, 1)", cfg.Zipf)
 	case cfg.InitialBalance < NoBalance || cfg.AmountMax < 1:
@@ -298,6 +310,9 @@ func (c Config) String() string {
 	if c.Protocol != "" {
 		s += fmt.Sprintf(" protocol=%s transfer-share=%d%% zipf=%g initial-balance=%d amount-max=%d conflict=%v saga-mode=%v",
 			c.Protocol, max(c.TransferShare, 0), c.Zipf, max(c.InitialBalance, 0), c.AmountMax, c.Conflict, c.SagaMode)
+		if c.ReadKeys > 1 {
+			s += fmt.Sprintf(" read-keys=%d shared-locks=%v", c.ReadKeys, c.SharedLocks)
+		}
 	}
 	if c.ArrivalRate > 0 {
 		s += fmt.Sprintf(" arrival-rate=%d/s", c.ArrivalRate)

@@ -34,6 +34,8 @@ func Variants() []Variant {
 	// queue; a rate low enough for porcupine to decide every history.
 	sequentialSaga := transfersSaga
 	sequentialSaga.SagaMode = saga.Sequential
+	// Read transactions of two records with shared locks, among transfers.
+	sharedReads := Config{Scenario: "ycsb", Faults: FaultsCrash, Keys: 5, ReadKeys: 2, SharedLocks: true}
 	openMix2PC := Config{Scenario: "ycsb", Faults: FaultsCrash, Keys: 5, ArrivalRate: 150, TransferShare: 30}
 	v := []Variant{
 		{string(runtime.BugKeepFailedEffects), "a failed invocation's effects are applied", Config{Scenario: "bank", Faults: FaultsCrash}},
@@ -49,6 +51,7 @@ func Variants() []Variant {
 		{string(twopc.BugCommitOnNo), "the coordinator commits on a no vote", transfers2PC},
 		{string(twopc.BugCommitMissingVote), "the coordinator commits with one vote missing", transfers2PC},
 		{string(twopc.BugDirtyRead), "a locked participant serves a read with uncommitted writes", mix2PC},
+		{string(twopc.BugSharedJoinsWriter), "a read-only prepare joins a lock held exclusive", sharedReads},
 		{string(twopc.BugQueueReordered), "a participant serves its lock queue newest first", openMix2PC},
 		{string(saga.BugSkipLateCompensation), "a step that succeeds after the saga failed is not compensated", transfersSaga},
 		{string(saga.BugCompensateTwice), "every compensation is sent twice", transfersSaga},

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -49,6 +50,7 @@ const (
 	RecordType       runtime.FuncType = "ycsb/record"
 	Transfer2PCType  runtime.FuncType = "ycsb/transfer-2pc"
 	TransferSagaType runtime.FuncType = "ycsb/transfer-saga"
+	ReadTxnType      runtime.FuncType = "ycsb/read-2pc"
 )
 
 // Record operations, as message kinds. adjust is a compensation: it
@@ -109,6 +111,11 @@ func (y *ycsb) Register(reg *runtime.Registry) error {
 		twopc.Register(reg, Transfer2PCType, twopc.Coordinator{
 			Begin:   y.transferCalls,
 			Decided: func(ctx runtime.Context, o twopc.Outcome) { replyTransfer(ctx, o.Status.String(), o.Reason, o.Replies) },
+			Bug:     twopc.Bug(y.cfg.Bug),
+		}),
+		twopc.Register(reg, ReadTxnType, twopc.Coordinator{
+			Begin:   y.readCalls,
+			Decided: replyReadTxn,
 			Bug:     twopc.Bug(y.cfg.Bug),
 		}),
 		saga.Register(reg, TransferSagaType, saga.Saga{
@@ -255,27 +262,90 @@ func (y *ycsb) key(rng *rand.Rand) int {
 // two distinct keys, the rest half reads and half single-field updates.
 func (y *ycsb) Requests(c runtime.ClientID, n int, rng *rand.Rand) []runtime.Request {
 	reqs := make([]runtime.Request, n)
-	coordinator := Transfer2PCType
-	if y.cfg.Protocol == protocolSaga {
-		coordinator = TransferSagaType
-	}
 	for i := range reqs {
 		id := runtime.RequestID{Client: c, Seq: uint64(i + 1)}
 		switch {
 		case rng.IntN(100) < y.cfg.TransferShare && y.cfg.Keys > 1:
-			from := y.key(rng)
-			to := y.key(rng)
-			for to == from {
-				to = rng.IntN(y.cfg.Keys)
-			}
-			body := marshalTransferArgs(transferArgs{From: from, To: to, Amount: 1 + rng.Int64N(y.cfg.AmountMax)})
-			reqs[i] = runtime.Request{ID: id, To: runtime.Address{Type: coordinator}, Msg: runtime.Message{Kind: opTransfer, Body: body}}
+			reqs[i] = y.drawTransfer(rng, id)
 		case rng.IntN(2) == 0:
-			reqs[i] = runtime.Request{ID: id, To: recordAddress(y.key(rng)), Msg: runtime.Message{Kind: opRead}}
+			reqs[i] = y.drawRead(rng, id)
 		default:
 			field := fmt.Sprintf("f%d=v%d.%d", rng.IntN(fieldsMax), c, i+1)
 			reqs[i] = runtime.Request{ID: id, To: recordAddress(y.key(rng)), Msg: runtime.Message{Kind: opUpdate, Body: []byte(field)}}
 		}
 	}
 	return reqs
+}
+
+func (y *ycsb) drawTransfer(rng *rand.Rand, id runtime.RequestID) runtime.Request {
+	coordinator := Transfer2PCType
+	if y.cfg.Protocol == protocolSaga {
+		coordinator = TransferSagaType
+	}
+	from := y.key(rng)
+	to := y.key(rng)
+	for to == from {
+		to = rng.IntN(y.cfg.Keys)
+	}
+	body := marshalTransferArgs(transferArgs{From: from, To: to, Amount: 1 + rng.Int64N(y.cfg.AmountMax)})
+	return runtime.Request{ID: id, To: runtime.Address{Type: coordinator}, Msg: runtime.Message{Kind: opTransfer, Body: body}}
+}
+
+// drawRead draws a plain read of one record or, with ReadKeys > 1, a 2PC
+// transaction reading that many distinct records at one point in the
+// serial order.
+func (y *ycsb) drawRead(rng *rand.Rand, id runtime.RequestID) runtime.Request {
+	if y.cfg.ReadKeys <= 1 {
+		return runtime.Request{ID: id, To: recordAddress(y.key(rng)), Msg: runtime.Message{Kind: opRead}}
+	}
+	keys := make([]int, 0, y.cfg.ReadKeys)
+	for len(keys) < y.cfg.ReadKeys {
+		k := y.key(rng)
+		for slices.Contains(keys, k) {
+			k = rng.IntN(y.cfg.Keys)
+		}
+		keys = append(keys, k)
+	}
+	body, _ := json.Marshal(keys)
+	return runtime.Request{ID: id, To: runtime.Address{Type: ReadTxnType}, Msg: runtime.Message{Kind: opRead, Body: body}}
+}
+
+// readCalls are a read transaction's calls: one read per record, read-only
+// (a shared lock) when the scenario asks for shared locks.
+func (y *ycsb) readCalls(_ runtime.Context, msg runtime.Message) ([]twopc.Call, error) {
+	keys, err := decodeReadTxn(msg)
+	if err != nil {
+		return nil, err
+	}
+	calls := make([]twopc.Call, len(keys))
+	for i, k := range keys {
+		calls[i] = twopc.Call{To: recordAddress(k), Msg: runtime.Message{Kind: opRead}, ReadOnly: y.cfg.SharedLocks}
+	}
+	return calls, nil
+}
+
+func decodeReadTxn(msg runtime.Message) ([]int, error) {
+	var keys []int
+	if err := json.Unmarshal(msg.Body, &keys); err != nil {
+		return nil, fmt.Errorf("%w: read transaction: %v", runtime.ErrBadBody, err)
+	}
+	return keys, nil
+}
+
+// replyReadTxn answers a read transaction with its outcome as the message
+// kind and, if it committed, the balances it read, in call order.
+func replyReadTxn(ctx runtime.Context, o twopc.Outcome) {
+	var balances []int64
+	if o.Status == twopc.Committed {
+		for _, m := range o.Replies {
+			var r recordResult
+			if m == nil || json.Unmarshal(m.Body, &r) != nil {
+				balances = nil
+				break
+			}
+			balances = append(balances, r.Balance)
+		}
+	}
+	b, _ := json.Marshal(balances)
+	ctx.Reply(runtime.Message{Kind: o.Status.String(), Body: b})
 }

@@ -60,6 +60,13 @@ func (y *ycsb) historyOp(client int, op Op) checker.Op {
 	switch msg.Kind {
 	case opRead:
 		h.Kind, h.Keys = checker.Read, []string{op.Request.To.ID}
+		if op.Request.To.Type == ReadTxnType {
+			keys, _ := decodeReadTxn(msg)
+			h.Keys = h.Keys[:0]
+			for _, k := range keys {
+				h.Keys = append(h.Keys, recordAddress(k).ID)
+			}
+		}
 	case opUpdate:
 		h.Kind, h.Keys = checker.Update, []string{op.Request.To.ID}
 		name, value, _ := strings.Cut(string(msg.Body), "=")
@@ -78,6 +85,8 @@ func (y *ycsb) historyOp(client int, op Op) checker.Op {
 		h.Status = checker.Failed
 	case h.Kind == checker.Transfer:
 		h.Status, h.Values = transferStatus(r.Msg)
+	case op.Request.To.Type == ReadTxnType:
+		h.Status, h.Values = readTxnStatus(r.Msg)
 	default:
 		h.Status = checker.Committed
 		var rec recordResult
@@ -104,4 +113,15 @@ func transferStatus(m runtime.Message) (checker.Status, []int64) {
 		return checker.Failed, nil
 	}
 	return checker.Status("unrecognised answer " + strconv.Quote(m.Kind)), nil
+}
+
+// readTxnStatus reads a read transaction's answer: its status and, when it
+// committed, the balances it read.
+func readTxnStatus(m runtime.Message) (checker.Status, []int64) {
+	status, _ := transferStatus(runtime.Message{Kind: m.Kind})
+	var balances []int64
+	if status == checker.Committed && json.Unmarshal(m.Body, &balances) != nil {
+		return checker.Status("unreadable read-transaction answer " + strconv.Quote(string(m.Body))), nil
+	}
+	return status, balances
 }

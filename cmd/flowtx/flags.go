@@ -38,6 +38,8 @@ type scenarioFlags struct {
 	conflict string
 	buggify  buggifyFlag
 	fs       *flag.FlagSet // the flags registered on, to tell given ones from defaults
+	readKeys int
+	shared   bool
 	sagaMode string
 }
 
@@ -57,6 +59,8 @@ func (f *scenarioFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&f.zipf, "zipf", 0, "YCSB scenarios: Zipfian theta for key choice, e.g. 0.99; 0 draws keys uniformly")
 	fs.Int64Var(&f.initial, "initial-balance", -1, "YCSB scenarios: every record's initial balance; -1 takes 10000")
 	fs.Int64Var(&f.amount, "amount-max", 0, "YCSB scenarios: largest transfer amount (0: 1); raise it, or lower the balance, for insufficient-funds aborts")
+	fs.IntVar(&f.readKeys, "read-keys", 0, "YCSB scenarios, 2PC: a read reads this many records in one read transaction (0 or 1: a plain read of one record)")
+	fs.BoolVar(&f.shared, "shared-locks", false, "2PC read transactions (--read-keys > 1) take the records' locks shared instead of exclusive")
 	fs.StringVar(&f.conflict, "conflict", "wait", "2PC: a prepare that finds a lock waits (with deadlock detection), votes no at once, or waits only if older: wait, no-wait or wait-die")
 	fs.StringVar(&f.sagaMode, "saga-mode", "parallel", "sagas: run steps in parallel (the paper's) or sequential")
 	fs.StringVar(&f.bug, "bug", "", "run a deliberately broken variant, to see the checks catch it: "+bugNames())
@@ -100,6 +104,8 @@ func (f *scenarioFlags) config(seed uint64) (scenarios.Config, error) {
 		InitialBalance: int64(explicitZero(int(f.initial), scenarios.NoBalance)),
 		AmountMax:      f.amount,
 		Conflict:       conflict,
+		ReadKeys:       f.readKeys,
+		SharedLocks:    f.shared,
 		SagaMode:       mode,
 		Scenario:       f.scenario,
 		Seed:           seed,
@@ -199,6 +205,9 @@ func replayCommand(cfg scenarios.Config) string {
 			cfg.Protocol, max(cfg.TransferShare, 0), max(cfg.InitialBalance, 0), cfg.AmountMax, cfg.Conflict, cfg.SagaMode)
 		if cfg.Zipf > 0 {
 			s += fmt.Sprintf(" --zipf %g", cfg.Zipf)
+		}
+		if cfg.ReadKeys > 1 {
+			s += fmt.Sprintf(" --read-keys %d --shared-locks=%v", cfg.ReadKeys, cfg.SharedLocks)
 		}
 	}
 	if cfg.ArrivalRate > 0 {

@@ -202,6 +202,9 @@ func campaignLabel(cfg scenarios.Config) string {
 	if cfg.Keys > 0 {
 		s += fmt.Sprintf(" keys=%d", cfg.Keys)
 	}
+	if cfg.ReadKeys > 1 {
+		s += fmt.Sprintf(" read-keys=%d shared-locks=%v", cfg.ReadKeys, cfg.SharedLocks)
+	}
 	if cfg.SagaMode == saga.Sequential {
 		s += " sequential"
 	}

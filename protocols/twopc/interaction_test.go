@@ -60,3 +60,15 @@ func TestInteractionQueueReordered(t *testing.T) {
 	require.Contains(t, good, "released c3#1 from account/a: balance(75)\n")
 	require.Contains(t, bad, "released c3#1 from account/a: balance(70)\n")
 }
+
+// TestInteractionSharedJoinsWriter is the known-bad run of
+// shared_reader_waits_for_writer.txt: with BugSharedJoinsWriter the
+// read-only prepare joins t1's exclusive lock and reads the balance t1's
+// pending withdrawal is about to change.
+func TestInteractionSharedJoinsWriter(t *testing.T) {
+	const path = "testdata/shared_reader_waits_for_writer.txt"
+	good := protocoltest.Replay(t, path, protocoltest.Options{Addresses: ixAddresses})
+	bad := protocoltest.Replay(t, path, protocoltest.Options{Addresses: ixAddresses, TwoPCBug: twopc.BugSharedJoinsWriter})
+	require.Contains(t, good, "c2#1 from 2pc/r1: committed{Replies:[balance(90)]}\n")
+	require.Contains(t, bad, "c2#1 from 2pc/r1: committed{Replies:[balance(100)]}\n")
+}

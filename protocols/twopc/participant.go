@@ -62,6 +62,11 @@ const (
 	// BugQueueReordered serves the queue newest first (LIFO) when the lock
 	// is released: messages queued behind a lock run in the wrong order.
 	BugQueueReordered Bug = "2pc-queue-reordered"
+	// BugSharedJoinsWriter lets a read-only prepare join a lock held
+	// exclusive: the reader sees the committed state while a writer's
+	// effects wait for their decision, and may see the writer's effects at
+	// its other participants: a read transaction sees half a transfer.
+	BugSharedJoinsWriter Bug = "2pc-shared-joins-writer"
 )
 
 // Participant is the participant side of 2PC: a runtime.Pipeline that
@@ -207,7 +212,7 @@ func (p *Participant) conflict(in *runtime.Instance, e runtime.Envelope, l lock)
 	q := p.queue(in)
 	if e.Msg.Kind == kindPrepare {
 		pr := p.decodePrepare(in, e)
-		if pr.ReadOnly && l.Shared && len(q) == 0 {
+		if pr.ReadOnly && (l.Shared || p.Bug == BugSharedJoinsWriter) && len(q) == 0 {
 			p.run(in, e, l)
 			return
 		}
@@ -464,5 +469,5 @@ func loadRaw(in *runtime.Instance, name string, v protocols.Target) bool {
 
 // Bugs lists the known bugs.
 func Bugs() []Bug {
-	return []Bug{BugApplyAtPrepare, BugUnlockBeforeCommit, BugCommitOnNo, BugCommitMissingVote, BugDirtyRead, BugQueueReordered}
+	return []Bug{BugApplyAtPrepare, BugUnlockBeforeCommit, BugCommitOnNo, BugCommitMissingVote, BugDirtyRead, BugQueueReordered, BugSharedJoinsWriter}
 }
