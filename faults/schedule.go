@@ -38,6 +38,10 @@ const (
 	// [At, Until) over a link that touches one of Nodes, or over every
 	// link if Nodes is empty.
 	DelaySpike Kind = "delay-spike"
+	// CrashWorkerOn arms a crash of Worker in [At, Until): the first time
+	// the worker reaches Trigger in that window it crashes right there, and
+	// restarts Down later. Unreached, it does nothing.
+	CrashWorkerOn Kind = "crash-worker-on"
 )
 
 // Event is one fault: a kind, when it happens and, for worker faults,
@@ -51,6 +55,9 @@ type Event struct {
 	Nodes  []Node       `json:"nodes,omitempty"`
 	Links  []LinkWindow `json:"links,omitempty"`
 	Extra  sim.Time     `json:"extra_us,omitempty"`
+	// Trigger and Down shape a CrashWorkerOn.
+	Trigger Trigger  `json:"trigger,omitempty"`
+	Down    sim.Time `json:"down_us,omitempty"`
 }
 
 func (e Event) String() string {
@@ -65,6 +72,8 @@ func (e Event) String() string {
 		return e.networkString()
 	case CrashCoordinator, RestartCoordinator:
 		return fmt.Sprintf("%v %s", e.At, e.Kind)
+	case CrashWorkerOn:
+		return fmt.Sprintf("%v %s w%d %s until %v, down %v", e.At, e.Kind, e.Worker, e.Trigger, e.Until, e.Down)
 	}
 	// Quoted: a kind read from a file may hold anything, a newline
 	// included, and the errors that name the event must stay one line.
@@ -161,6 +170,9 @@ func (s Schedule) End() sim.Time {
 	var end sim.Time
 	for _, e := range s {
 		end = max(end, e.At, e.Until)
+		if e.Kind == CrashWorkerOn {
+			end = max(end, e.Until+e.Down) // tripped at the last moment, it restarts then
+		}
 	}
 	return end
 }
@@ -194,6 +206,11 @@ func (s Schedule) Validate(workers int) error {
 		case StoreFailure:
 			if e.Until <= e.At {
 				return fmt.Errorf("faults: event %d (%v): window ends before it starts", i, e)
+			}
+			continue
+		case CrashWorkerOn:
+			if err := e.validateTriggered(workers); err != nil {
+				return fmt.Errorf("faults: event %d (%v): %v", i, e, err)
 			}
 			continue
 		case StoreLatency, Partition, PartitionOneWay, SwizzleClog, DelaySpike:

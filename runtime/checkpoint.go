@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Generation counts the job's recoveries. Every recovery starts a new
@@ -236,6 +237,10 @@ const (
 	completionPrefix = "done/"
 	generationKey    = "coordinator/generation"
 )
+
+// IsSnapshotKey reports whether a store key is a worker's snapshot: fault
+// schedules crash a worker as it stores one.
+func IsSnapshotKey(key string) bool { return strings.HasPrefix(key, snapshotPrefix) }
 
 // checkpointOfKey parses the checkpoint id out of a snapshot or completion key.
 func checkpointOfKey(key, prefix string) (CheckpointID, bool) {

@@ -30,6 +30,7 @@ type Job struct {
 	finished atomic.Int64
 	coord    runtime.CoordinatorStats // summed over the coordinator's incarnations
 	buggify  *buggify                 // nil unless the simulator runs the job with Config.Buggify
+	armed    armedCrashes             // the schedule's crashes at triggers, under the simulator
 }
 
 // NewJob resolves cfg and draws every client's requests from the seed's
@@ -93,6 +94,13 @@ func drawFaults(cfg Config, streams sim.Streams) faults.Schedule {
 			ExtraMax:  m.ExtraMax,
 			StoreP:    m.StoreLatencyP,
 		}, streams.Stream("faults/network"))...)
+		sort.SliceStable(s, func(a, b int) bool { return s[a].At < s[b].At })
+	}
+	if m.Crash && cfg.Faults != FaultsCrash {
+		s = append(s, faults.DrawTriggered(faults.TriggeredParams{
+			Workers: cfg.Workers, Span: cfg.FaultSpan, Count: triggeredCrashes,
+			Window: cfg.FaultSpan / 4, DownMax: m.DownMax,
+		}, streams.Stream("faults/triggered"))...)
 		sort.SliceStable(s, func(a, b int) bool { return s[a].At < s[b].At })
 	}
 	if err := s.Validate(cfg.Workers); err != nil {
@@ -258,12 +266,12 @@ func (j *Job) Install(d Driver) {
 // job has it.
 func (j *Job) workerFactory(cfg runtime.Config) func() sim.Process {
 	if j.buggify == nil {
-		return func() sim.Process { return &workerNode{layout: j.layout, cfg: cfg} }
+		return func() sim.Process { return &workerNode{layout: j.layout, cfg: cfg, trip: j.trip} }
 	}
 	bug := nodeBuggify{j.buggify, j.layout.workerNode(cfg.ID)}
 	cfg.Buggify = bug
 	return func() sim.Process {
-		return &buggyWorker{workerNode: &workerNode{layout: j.layout, cfg: cfg}, bug: bug}
+		return &buggyWorker{workerNode: &workerNode{layout: j.layout, cfg: cfg, trip: j.trip}, bug: bug}
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/flowtx/flowtx/faults"
+	"github.com/flowtx/flowtx/protocols/twopc"
 	"github.com/flowtx/flowtx/runtime"
 	"github.com/flowtx/flowtx/sim"
 )
@@ -81,6 +83,7 @@ type workerNode struct {
 	cfg    runtime.Config
 	env    sim.Env
 	worker *runtime.Worker
+	trip   func(runtime.WorkerID, faults.Trigger) // tells the job's armed crashes where the worker is
 }
 
 func (n *workerNode) Start(env sim.Env) {
@@ -120,6 +123,9 @@ func (n *workerNode) Now() runtime.Micros { return runtime.Micros(n.env.Now()) }
 
 func (n *workerNode) Send(to runtime.WorkerID, p runtime.Packet) {
 	n.env.Send(n.layout.workerNode(to), p)
+	if t, ok := p.(runtime.Transfer); ok && twopc.IsVote(t.Envelope.Msg) {
+		n.trip(n.cfg.ID, faults.VoteSent)
+	}
 }
 
 func (n *workerNode) Tell(c runtime.Control) { n.env.Send(n.layout.coordinatorNode(), c) }
@@ -153,7 +159,12 @@ func (n *workerNode) ReadIngress(from runtime.Offset, max int) []runtime.Request
 	return out
 }
 
-func (n *workerNode) Store(op runtime.StoreRequest) { n.env.Store(toStore(op)) }
+func (n *workerNode) Store(op runtime.StoreRequest) {
+	n.env.Store(toStore(op))
+	if op.Kind == runtime.StorePut && runtime.IsSnapshotKey(op.Key) {
+		n.trip(n.cfg.ID, faults.SnapshotWrite)
+	}
+}
 
 // coordinatorNode runs the checkpoint coordinator as a simulator process
 // and is its host. It adds the coordinator's counters to the job's after

@@ -38,6 +38,9 @@ type Result struct {
 	// Buggify counts the firings of each active BUGGIFY point; nil
 	// without Config.Buggify.
 	Buggify []BuggifyCount `json:"buggify,omitempty"`
+	// Tripped counts the crashes at triggers that fired (of those the
+	// schedule armed: faults.CrashWorkerOn).
+	Tripped int `json:"tripped,omitempty"`
 	// Drawn is a swarm seed's SEED= line (Config.Drawn): what it drew.
 	Drawn    string           `json:"drawn,omitempty"`
 	History  *checker.History `json:"-"`
@@ -89,6 +92,7 @@ func runJob(job *Job, trace func(sim.TraceEvent)) Result {
 		Hash: s.Hash().String(), Outcome: outcome, Schedule: job.Faults(), Faults: len(job.Faults()),
 		Stats: job.Stats(s.Process), Checkpoints: job.Checkpoints(), Config: cfg,
 		Buggify: job.BuggifyCounts(),
+		Tripped: job.armed.tripped(),
 	}
 	if cfg.Faults == FaultsSwarm {
 		res.Drawn = cfg.Drawn()
@@ -158,9 +162,11 @@ func simulate(s *sim.Sim, job *Job) (violations []string) {
 	return nil
 }
 
-// applyFaults schedules the job's crashes and restarts on the kernel.
+// applyFaults schedules the job's crashes and restarts on the kernel, and
+// arms its crashes at triggers.
 func applyFaults(s *sim.Sim, job *Job) {
 	l := job.layout
+	job.armed.arm(s, l, job.Faults())
 	for _, e := range job.Faults() {
 		switch e.Kind {
 		case faults.CrashWorker:
@@ -186,6 +192,9 @@ func (r Result) Line() string {
 	line := fmt.Sprintf("seed=%d %s requests=%d answered=%d failed=%d faults=%d checkpoints=%d recoveries=%d events=%d sim-time=%v trace-hash=%s",
 		r.Seed, verdict, r.Requests, r.Answered, r.Failed, r.Faults, r.Checkpoints.Completed, r.Checkpoints.Recoveries,
 		r.Events, r.SimTime, r.Hash)
+	if n := r.Schedule.Count(faults.CrashWorkerOn); n > 0 {
+		line += fmt.Sprintf(" tripped=%d/%d", r.Tripped, n)
+	}
 	if r.Config.Buggify {
 		line += " buggify-fired=" + describeFirings(r.Buggify)
 	}

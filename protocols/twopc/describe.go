@@ -135,6 +135,10 @@ func (p *progress) describe(d protocols.Describer) string {
 	return f.String()
 }
 
+// IsVote reports whether m is a participant's vote, yes or no: fault
+// schedules crash a participant's worker right after it votes.
+func IsVote(m runtime.Message) bool { return m.Kind == kindVote }
+
 // IsYesVote reports whether m is a participant's yes vote: for tests and
 // fault schedules that act on protocol traffic without decoding it.
 func IsYesVote(m runtime.Message) bool {
