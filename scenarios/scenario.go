@@ -197,6 +197,7 @@ func Resolve(cfg Config) (Config, error) {
 	d := s.defaults
 	if cfg.Faults == FaultsSwarm {
 		cfg.FaultSpan = orDefault(cfg.FaultSpan, faultSpanDefault)
+		cfg.Ops, cfg.TimeLimit = orDefault(cfg.Ops, d.Ops), orDefault(cfg.TimeLimit, d.TimeLimit) // the arrival rate's floor needs them
 		cfg = drawSwarm(cfg, d.Protocol)
 	}
 	cfg.Workers = orDefault(cfg.Workers, d.Workers)

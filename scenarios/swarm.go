@@ -74,7 +74,7 @@ func drawSwarm(cfg Config, protocol string) Config {
 	if protocol != "" {
 		cfg = drawSwarmYCSB(cfg, protocol, rng)
 	}
-	return cfg
+	return drawSwarmClients(cfg, rng)
 }
 
 // drawSwarmFaults draws which kinds of fault a seed has and how hard they
@@ -129,6 +129,31 @@ func drawSwarmYCSB(cfg Config, protocol string, rng *rand.Rand) Config {
 	return cfg
 }
 
+// drawSwarmClients draws, after everything else so that the draws before
+// it stay as they were, read transactions (YCSB under 2PC: 2 or 3
+// records, locks shared or not) and open-loop arrivals, up to
+// swarmArrivalMax requests a second. Not under 2PC: while faults slow the
+// job, open-loop requests pile up (one seed had 40 of its 50 transfers in
+// flight at once), and porcupine cannot decide such histories.
+func drawSwarmClients(cfg Config, rng *rand.Rand) Config {
+	cfg.ReadKeys, cfg.SharedLocks = 0, false
+	if readKeys, shared := 2+rng.IntN(2), rng.IntN(2) == 0; rng.IntN(2) == 0 && cfg.Protocol == protocol2PC && cfg.Keys >= readKeys {
+		cfg.ReadKeys, cfg.SharedLocks = readKeys, shared
+	}
+	// Arrivals must end within a quarter of the time limit, so that the
+	// run can settle before it.
+	floor := int(4 * int64(cfg.Clients*cfg.Ops) * int64(sim.Second) / int64(cfg.TimeLimit))
+	cfg.ArrivalRate = 0
+	if rate := max(floor, 20+rng.IntN(swarmArrivalMax-19)); rng.IntN(2) == 0 && rate <= swarmArrivalMax && cfg.Protocol != protocol2PC {
+		cfg.ArrivalRate = rate
+	}
+	return cfg
+}
+
+// swarmArrivalMax bounds a swarm seed's open-loop arrival rate (requests
+// per virtual second, all clients together).
+const swarmArrivalMax = 150
+
 // String renders the fault model a swarm seed drew, as "faults=" does for
 // the others: the kinds on, joined by "+" ("quiet" for none), then the
 // parameters of those on.
@@ -165,7 +190,9 @@ func (c Config) Drawn() string {
 	if c.Protocol != "" {
 		s += fmt.Sprintf(" protocol=%s transfer-share=%d%% zipf=%.3g initial-balance=%d amount-max=%d conflict=%v saga-mode=%v",
 			c.Protocol, max(c.TransferShare, 0), c.Zipf, max(c.InitialBalance, 0), c.AmountMax, c.Conflict, c.SagaMode)
+		s += fmt.Sprintf(" read-keys=%d shared-locks=%v", max(c.ReadKeys, 1), c.SharedLocks)
 	}
+	s += fmt.Sprintf(" arrival-rate=%d/s", c.ArrivalRate)
 	if c.Buggify {
 		s += " buggify=" + DescribeBuggify(BuggifyActive(c.Seed))
 	}

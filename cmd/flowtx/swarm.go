@@ -51,6 +51,7 @@ const buggifyUsage = "BUGGIFY: named points in the runtime, the workers' and cli
 var swarmDrawn = []string{
 	"workers", "clients", "keys", "checkpoint-interval", "checkpoint-strategy",
 	"protocol", "transfer-share", "zipf", "initial-balance", "amount-max", "conflict", "saga-mode",
+	"read-keys", "shared-locks", "arrival-rate",
 }
 
 // checkSwarmFlags rejects a flag given with --faults swarm whose value
@@ -74,9 +75,6 @@ func checkSwarmFlags(fs *flag.FlagSet) error {
 // parameter, so only what is not drawn is spelled out.
 func swarmReplayCommand(cfg scenarios.Config) string {
 	s := fmt.Sprintf("flowtx replay --scenario %s --seed %d --ops %d --faults swarm", cfg.Scenario, cfg.Seed, cfg.Ops)
-	if cfg.ArrivalRate > 0 {
-		s += fmt.Sprintf(" --arrival-rate %d", cfg.ArrivalRate)
-	}
 	if !cfg.Buggify {
 		s += " --buggify=false"
 	}
