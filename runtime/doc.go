@@ -379,7 +379,11 @@
 // A step runs at most drainMax (1024) invocations and reads at most
 // ingressBatchMax (256) ingress records before the worker yields with a
 // kick timer, so one event's work is bounded even when functions message
-// each other in a cycle. A worker holds at most earlyMax (1<<20) packets
+// each other in a cycle. Backpressure: a worker whose run queue holds
+// drainMax messages reads no more ingress until it has drained them (the
+// records wait in the log, so snapshots do not copy them), and a
+// PollIngress while a read is already scheduled does nothing, so a flood
+// of notices costs one read per kick. A worker holds at most earlyMax (1<<20) packets
 // of a newer generation while it restores, and an aligned worker at most
 // as many messages per blocked channel; past either it panics. Defaults:
 // heartbeats every 10ms, a worker presumed dead after 50ms of silence, a

@@ -313,7 +313,25 @@ func (w *Worker) PollIngress() {
 	if w.phase != running {
 		return // a restore reads the ingress when it is done
 	}
+	if w.ingressMore && w.kickPending {
+		// A read is scheduled already (the last batch was full, or the
+		// run queue was): it will see these records too. So a flood of
+		// notices costs one read per kick, not one each; under the
+		// real-time driver each read ran a whole drain step, and a worker
+		// with many notices queued ran its heartbeat timer so late that
+		// the coordinator took it for dead.
+		return
+	}
 	w.catchUpIngress()
+	if w.runq.len() >= ingressBackpressure {
+		// Backpressure, as a Flink source stops reading while its
+		// downstream is busy: new records stay in the log, where they cost
+		// nothing and no snapshot copies them, and the kick that drains
+		// the run queue reads them once it is short.
+		w.ingressMore = true
+		w.run()
+		return
+	}
 	records := w.host.ReadIngress(w.ingressOffset, ingressBatchMax)
 	for _, r := range records {
 		w.ingressOffset++
@@ -327,6 +345,13 @@ func (w *Worker) PollIngress() {
 	w.ingressMore = len(records) == ingressBatchMax
 	w.run()
 }
+
+// ingressBackpressure is the run queue length at which a worker stops
+// reading its ingress: one drain step's work. Without it an overloaded
+// worker read every record as its notice came, its run queue grew without
+// bound, every snapshot copied the run queue, and the control messages and
+// markers behind the notices waited until checkpoints timed out.
+const ingressBackpressure = drainMax
 
 // Fire handles a timer the worker set through Host.After.
 func (w *Worker) Fire(t Timer) {
