@@ -10,8 +10,9 @@ import "fmt"
 type Point string
 
 // Known points. The runtime reaches the first two itself; the drivers of
-// the simulator reach the others on its behalf (a marker's send, a
-// client's append), and list them here so that every point has one name.
+// the simulator reach the next two on its behalf (a marker's send, a
+// client's append), and the transaction protocols the last through
+// Context.Buggify; all are listed here so that every point has one name.
 const (
 	// BuggifySlowInvocation keeps the worker busy for extra time after an
 	// invocation starts, holding up its run queue.
@@ -25,11 +26,17 @@ const (
 	// BuggifyDuplicateRequest has a client append a request to the
 	// ingress a second time, under the same request id, a while later.
 	BuggifyDuplicateRequest Point = "duplicate-request"
+	// BuggifyDelayedDecision has a transaction protocol send an outcome
+	// late, through SendAfter: a 2PC coordinator its commits or aborts
+	// (participants stay locked, their queues grow, a crash is likelier
+	// to fall between vote and decision, and the delayed messages ride
+	// through snapshots), a saga its compensations.
+	BuggifyDelayedDecision Point = "delayed-decision"
 )
 
 // Points lists every BUGGIFY point, in the order drivers draw them.
 func Points() []Point {
-	return []Point{BuggifySlowInvocation, BuggifyEarlyCheckpoint, BuggifyDelayedMarker, BuggifyDuplicateRequest}
+	return []Point{BuggifySlowInvocation, BuggifyEarlyCheckpoint, BuggifyDelayedMarker, BuggifyDuplicateRequest, BuggifyDelayedDecision}
 }
 
 // Buggify is the driver's side of BUGGIFY: whether a point fires, each

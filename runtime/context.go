@@ -36,6 +36,12 @@ type Context interface {
 	// Egress answers the client request this invocation belongs to,
 	// however deep in a chain of functions it runs.
 	Egress(m Message)
+
+	// Buggify reports whether BUGGIFY point p fires now and, if it does,
+	// an extra delay in [1, extraMax]: transaction protocols reach their
+	// points through it. It fires only under the simulator, with BUGGIFY
+	// on; in real time never.
+	Buggify(p Point, extraMax Micros) (extra Micros, fired bool)
 }
 
 // Effects are what one invocation did, as data, in the order the function
@@ -79,6 +85,7 @@ type invocation struct {
 	inst    *instance
 	state   map[string][]byte
 	effects Effects
+	buggify Buggify // the worker's; nil never fires
 }
 
 func (inv *invocation) begin(env Envelope, inst *instance) {
@@ -150,6 +157,10 @@ func (inv *invocation) Reply(m Message) {
 		return
 	}
 	inv.Send(inv.env.From, m)
+}
+
+func (inv *invocation) Buggify(p Point, extraMax Micros) (Micros, bool) {
+	return buggify(inv.buggify, p, extraMax)
 }
 
 func (inv *invocation) Egress(m Message) {

@@ -189,6 +189,7 @@ func NewWorker(cfg Config, host Host) (*Worker, error) {
 		return nil, fmt.Errorf("runtime: heartbeat interval %d: want > 0", cfg.HeartbeatInterval)
 	}
 	w := &Worker{cfg: cfg, host: host}
+	w.inv.buggify = cfg.Buggify
 	w.reset()
 	return w, nil
 }

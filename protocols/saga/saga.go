@@ -242,9 +242,17 @@ func (s Saga) compensateSucceeded(ctx runtime.Context, p *progress) {
 	}
 }
 
+// compensationDelayMax bounds how late BUGGIFY's delayed decision sends a
+// compensation.
+const compensationDelayMax runtime.Micros = 10_000
+
 func (s Saga) compensate(ctx runtime.Context, p *progress, i int) {
 	st := p.Steps[i]
-	ctx.Send(st.To, st.Compensation)
+	if delay, late := ctx.Buggify(runtime.BuggifyDelayedDecision, compensationDelayMax); late {
+		ctx.SendAfter(delay, st.To, st.Compensation)
+	} else {
+		ctx.Send(st.To, st.Compensation)
+	}
 	if s.Bug == BugCompensateTwice {
 		ctx.Send(st.To, st.Compensation)
 	}

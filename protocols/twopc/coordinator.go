@@ -229,6 +229,11 @@ func (c Coordinator) onProbe(ctx runtime.Context, msg runtime.Message) error {
 	return nil
 }
 
+// decisionDelayMax bounds how late BUGGIFY's delayed decision sends
+// commits and aborts: a checkpoint interval, so that participants stay
+// locked across checkpoints but not for long.
+const decisionDelayMax runtime.Micros = 10_000
+
 // ReasonDeadlock is the reason of a transaction aborted to break a deadlock.
 const ReasonDeadlock = "deadlock"
 
@@ -240,7 +245,12 @@ func (c Coordinator) decide(ctx runtime.Context, p *progress, o Outcome) {
 		kind = kindCommit
 	}
 	self := ctx.Self()
+	delay, late := ctx.Buggify(runtime.BuggifyDelayedDecision, decisionDelayMax)
 	for _, call := range p.Calls {
+		if late {
+			ctx.SendAfter(delay, call.To, encode(kind, decision{Txn: txnOf(self)}))
+			continue
+		}
 		ctx.Send(call.To, encode(kind, decision{Txn: txnOf(self)}))
 	}
 	ctx.Delete(stateCoord)
