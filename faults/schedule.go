@@ -42,6 +42,10 @@ const (
 	// the worker reaches Trigger in that window it crashes right there, and
 	// restarts Down later. Unreached, it does nothing.
 	CrashWorkerOn Kind = "crash-worker-on"
+	// ClientTimeout has Client give up waiting at At and resend every
+	// request it has in flight, under the same request ids, as a client
+	// whose timeout expired would.
+	ClientTimeout Kind = "client-timeout"
 )
 
 // Event is one fault: a kind, when it happens and, for worker faults,
@@ -58,6 +62,8 @@ type Event struct {
 	// Trigger and Down shape a CrashWorkerOn.
 	Trigger Trigger  `json:"trigger,omitempty"`
 	Down    sim.Time `json:"down_us,omitempty"`
+	// Client is a ClientTimeout's client.
+	Client int `json:"client,omitempty"`
 }
 
 func (e Event) String() string {
@@ -74,6 +80,8 @@ func (e Event) String() string {
 		return fmt.Sprintf("%v %s", e.At, e.Kind)
 	case CrashWorkerOn:
 		return fmt.Sprintf("%v %s w%d %s until %v, down %v", e.At, e.Kind, e.Worker, e.Trigger, e.Until, e.Down)
+	case ClientTimeout:
+		return fmt.Sprintf("%v %s c%d", e.At, e.Kind, e.Client)
 	}
 	// Quoted: a kind read from a file may hold anything, a newline
 	// included, and the errors that name the event must stay one line.
@@ -206,6 +214,11 @@ func (s Schedule) Validate(workers int) error {
 		case StoreFailure:
 			if e.Until <= e.At {
 				return fmt.Errorf("faults: event %d (%v): window ends before it starts", i, e)
+			}
+			continue
+		case ClientTimeout:
+			if e.Client < 0 {
+				return fmt.Errorf("faults: event %d (%v): negative client", i, e)
 			}
 			continue
 		case CrashWorkerOn:

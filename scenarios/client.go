@@ -226,6 +226,20 @@ func (c *client) answer(r runtime.Response) {
 	c.finishIfSettled()
 }
 
+// timeOut is a client timeout (faults.ClientTimeout): the client resends
+// every request it has in flight, oldest first, under the same ids. The
+// ingress keeps the first copy of a request id; the client keeps the first
+// answer.
+func (c *client) timeOut() {
+	for i, op := range c.log.ops {
+		if at, waiting := c.inflight[op.Request.ID]; waiting && at == i {
+			w := c.owner(op.Request.To)
+			c.env.Append(ingressLog(w), op.Request)
+			c.env.Send(c.layout.workerNode(w), notice{})
+		}
+	}
+}
+
 func (c *client) Stored(r sim.StoreResult) {
 	panic(fmt.Sprintf("scenarios: client %d got an unasked storage result %v", c.id, r.Op.Kind))
 }

@@ -101,6 +101,7 @@ func drawFaults(cfg Config, streams sim.Streams) faults.Schedule {
 			Workers: cfg.Workers, Span: cfg.FaultSpan, Count: triggeredCrashes,
 			Window: cfg.FaultSpan / 4, DownMax: m.DownMax,
 		}, streams.Stream("faults/triggered"))...)
+		s = append(s, faults.DrawClientTimeouts(cfg.Clients, clientTimeouts, cfg.FaultSpan, streams.Stream("faults/clients"))...)
 		sort.SliceStable(s, func(a, b int) bool { return s[a].At < s[b].At })
 	}
 	if err := s.Validate(cfg.Workers); err != nil {

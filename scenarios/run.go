@@ -175,6 +175,13 @@ func applyFaults(s *sim.Sim, job *Job) {
 		case faults.RestartWorker:
 			n := l.workerNode(runtime.WorkerID(e.Worker))
 			s.At(e.At, func() { s.Restart(n) })
+		case faults.ClientTimeout:
+			n := l.clientNode(runtime.ClientID(e.Client))
+			s.At(e.At, func() {
+				if c, ok := s.Process(n).(interface{ timeOut() }); ok {
+					c.timeOut()
+				}
+			})
 		case faults.CrashCoordinator:
 			s.At(e.At, func() { s.Crash(l.coordinatorNode()) })
 		case faults.RestartCoordinator:

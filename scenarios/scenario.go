@@ -257,6 +257,11 @@ func Resolve(cfg Config) (Config, error) {
 	if err := cfg.Schedule.Validate(cfg.Workers); err != nil {
 		return cfg, err
 	}
+	for _, e := range cfg.Schedule {
+		if e.Kind == faults.ClientTimeout && e.Client >= cfg.Clients {
+			return cfg, fmt.Errorf("fault schedule: %v: no client %d in a job of %d", e, e.Client, cfg.Clients)
+		}
+	}
 	if end := cfg.Schedule.End(); end >= cfg.TimeLimit {
 		return cfg, fmt.Errorf("fault schedule ends at %v, not before the time limit %v", end, cfg.TimeLimit)
 	}

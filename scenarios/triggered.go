@@ -12,6 +12,10 @@ import (
 // awaiting its decision), if the worker reaches it while armed.
 const triggeredCrashes = 3
 
+// clientTimeouts is how many client timeouts (faults.ClientTimeout) the
+// same models draw a run: each resends a client's requests in flight.
+const clientTimeouts = 2
+
 // armedCrashes are a simulated run's crashes at triggers: each fires at
 // most once, the first time its worker reaches its trigger in its window.
 type armedCrashes struct {

@@ -73,3 +73,27 @@ func TestAllFaultsArmCrashesAtTriggers(t *testing.T) {
 	}
 	require.Positive(t, tripped)
 }
+
+// A client timeout resends the client's requests in flight under the same
+// ids: the ingress keeps the first copy, so the clean runtime passes, and
+// without that deduplication (no-ingress-dedup) requests are applied and
+// answered twice.
+func TestClientTimeoutsNeedIngressDeduplication(t *testing.T) {
+	timeouts := faults.Schedule{}
+	for c := range 8 {
+		timeouts = append(timeouts, faults.Event{At: sim.Time(10+20*c) * sim.Millisecond, Kind: faults.ClientTimeout, Client: c})
+	}
+	for seed := uint64(1); seed <= 3; seed++ {
+		cfg := Config{Scenario: "bank", Seed: seed, Faults: FaultsGiven, Schedule: timeouts}
+		res, err := Run(cfg)
+		require.NoError(t, err)
+		require.True(t, res.OK, "seed %d: %v", seed, res.Violations)
+		require.Positive(t, res.Stats.Duplicates, "seed %d: the resent requests reach the ingress", seed)
+		cfg.Bug = runtime.BugNoIngressDedup
+		bad, err := Run(cfg)
+		require.NoError(t, err)
+		require.False(t, bad.OK, "seed %d: resent requests applied twice go unnoticed", seed)
+	}
+	_, err := Resolve(Config{Scenario: "bank", Clients: 2, Faults: FaultsGiven, Schedule: faults.Schedule{{At: 1, Kind: faults.ClientTimeout, Client: 2}}})
+	require.ErrorContains(t, err, "no client 2")
+}
