@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	goruntime "runtime"
+	"slices"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -18,9 +19,11 @@ func cmdSelftest(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("selftest", `Proves that the checks catch bugs: runs a campaign of every known-bad
 variant (a deliberately broken runtime or protocol) and of the same
 campaigns without the bug, and prints a table: variant, caught, the check
-that caught it, seeds until the first detection, and the replay command.
-Exits 0 only if every variant is caught and every clean campaign passes.`)
-	seeds := fs.Int("seeds", 20, "seeds per campaign (a variant stops at its first detection)")
+that caught it first, seeds until the first detection, the seeds that
+caught it out of all run, the median number of seeds from one detection to
+the next, and the replay command of the first. Exits 0 only if every
+variant is caught and every clean campaign passes.`)
+	seeds := fs.Int("seeds", 20, "seeds per campaign")
 	list := fs.Bool("list", false, "print the variants, one per line, name first, and exit")
 	parallel := fs.Int("parallel", goruntime.GOMAXPROCS(0), "campaigns run at once")
 	buggify := fs.Bool("buggify", false, "run every campaign with BUGGIFY on, to compare seeds until detection with a run without")
@@ -49,6 +52,7 @@ type variantResult struct {
 	seeds   int    // seeds run until then
 	check   string // the kind of the first violation
 	replay  string
+	caughts []int // every seed, counted from 1, that caught it
 	err     error
 }
 
@@ -103,15 +107,36 @@ func huntVariant(v scenarios.Variant, seeds int) variantResult {
 			r.err = err
 			return r
 		}
-		r.seeds = i + 1
-		if !res.OK {
-			r.caught, r.seed = true, cfg.Seed
+		if res.OK {
+			continue
+		}
+		r.caughts = append(r.caughts, i+1)
+		if !r.caught {
+			r.caught, r.seed, r.seeds = true, cfg.Seed, i+1
 			r.check = violationKinds(res.Violations)
 			r.replay = replayCommand(res.Config)
-			return r
 		}
 	}
+	if !r.caught {
+		r.seeds = seeds
+	}
 	return r
+}
+
+// medianGap is the median number of seeds from one detection to the next
+// (from the start for the first): how many seeds a campaign needs, typically,
+// to find the bug once more.
+func medianGap(caughts []int) int {
+	if len(caughts) == 0 {
+		return 0
+	}
+	gaps := make([]int, len(caughts))
+	prev := 0
+	for i, s := range caughts {
+		gaps[i], prev = s-prev, s
+	}
+	slices.Sort(gaps)
+	return gaps[len(gaps)/2]
 }
 
 // violationKinds names the kinds of a run's violations, in order, each
@@ -152,17 +177,17 @@ func runClean(cfg scenarios.Config, seeds int) cleanResult {
 func printSelftest(w io.Writer, variants []variantResult, clean []cleanResult, seeds int) int {
 	code := exitOK
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "VARIANT\tCAUGHT\tBY\tSEEDS\tREPLAY")
+	fmt.Fprintln(tw, "VARIANT\tCAUGHT\tBY\tFIRST\tRATE\tMEDIAN\tREPLAY")
 	for _, r := range variants {
 		switch {
 		case r.err != nil:
 			code = exitViolation
-			fmt.Fprintf(tw, "%s\terror\t%v\t-\t-\n", r.variant.Bug, r.err)
+			fmt.Fprintf(tw, "%s\terror\t%v\t-\t-\t-\t-\n", r.variant.Bug, r.err)
 		case r.caught:
-			fmt.Fprintf(tw, "%s\tyes\t%s\t%d\t%s\n", r.variant.Bug, r.check, r.seeds, r.replay)
+			fmt.Fprintf(tw, "%s\tyes\t%s\t%d\t%d/%d\t%d\t%s\n", r.variant.Bug, r.check, r.seeds, len(r.caughts), seeds, medianGap(r.caughts), r.replay)
 		default:
 			code = exitViolation
-			fmt.Fprintf(tw, "%s\tNO\t-\t%d\t-\n", r.variant.Bug, r.seeds)
+			fmt.Fprintf(tw, "%s\tNO\t-\t-\t0/%d\t-\t-\n", r.variant.Bug, seeds)
 		}
 	}
 	tw.Flush()
