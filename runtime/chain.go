@@ -45,6 +45,9 @@ func (c *chain) plan(n CheckpointID, gen Generation) (full bool, base SnapshotRe
 		root, depth = n, 0
 	} else {
 		base, root, depth = c.base, c.root, c.depth+1
+		changed = c.changed // no snapshot in flight (the usual case): nothing to merge
+	}
+	if !full && len(c.epochs) > 0 {
 		changed = map[Address]bool{}
 		for _, e := range c.epochs {
 			for a := range e.changed { // order-independent: fills a set

@@ -126,10 +126,12 @@ func (w *Worker) capture(n CheckpointID) *WorkerSnapshot {
 	full, base, root, depth, changed := w.chain.plan(n, w.gen)
 	s.Base, s.Root, s.Depth = base, root, depth
 	if full {
+		s.Instances = make([]InstanceSnapshot, 0, len(w.instances))
 		for _, a := range w.Instances() {
 			s.Instances = append(s.Instances, InstanceSnapshot{Address: a, Entries: sortedEntries(w.instances[a].state)})
 		}
 	} else {
+		s.Instances = make([]InstanceSnapshot, 0, len(changed))
 		for a := range changed { // order-independent: sorted below
 			if inst := w.instances[a]; inst != nil {
 				s.Instances = append(s.Instances, InstanceSnapshot{Address: a, Entries: sortedEntries(inst.state)})

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/flowtx/flowtx/checker"
 	"github.com/flowtx/flowtx/runtime"
@@ -28,11 +29,35 @@ func appendLedger(ctx runtime.Context, e checker.Entry) {
 	ctx.Set(ledgerState, b)
 }
 
+// parseLedgerLine reads a line as appendLedger writes it ("txn delta" or
+// "txn delta compensation", single spaces), without parseLedger's
+// allocations: every seed's check reads every record's ledger. Anything
+// else is left to the general parse, which says what is wrong.
+func parseLedgerLine(line string) (checker.Entry, bool) {
+	txn, rest, ok := strings.Cut(line, " ")
+	if !ok || txn == "" || strings.ContainsFunc(txn, unicode.IsSpace) {
+		return checker.Entry{}, false
+	}
+	num, tail, compensation := strings.Cut(rest, " ")
+	if compensation && tail != "compensation" {
+		return checker.Entry{}, false
+	}
+	delta, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || strconv.FormatInt(delta, 10) != num {
+		return checker.Entry{}, false
+	}
+	return checker.Entry{Txn: txn, Delta: delta, Compensation: compensation}, true
+}
+
 // parseLedger reads a ledger back.
 func parseLedger(b []byte) ([]checker.Entry, error) {
 	var entries []checker.Entry
-	for _, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+	for line := range strings.SplitSeq(strings.TrimSuffix(string(b), "\n"), "\n") {
 		if line == "" {
+			continue
+		}
+		if e, ok := parseLedgerLine(line); ok {
+			entries = append(entries, e)
 			continue
 		}
 		f := strings.Fields(line)

@@ -97,13 +97,13 @@ func (n *workerNode) Start(env sim.Env) {
 }
 
 func (n *workerNode) Receive(from sim.NodeID, msg sim.Message) {
+	if p, ok := msg.(runtime.Packet); ok {
+		// Passed on as the interface it came in: a type switch on the
+		// concrete packet would copy it onto the heap again.
+		n.worker.Receive(n.layout.workerOf(from), p)
+		return
+	}
 	switch m := msg.(type) {
-	case runtime.Transfer:
-		n.worker.Receive(n.layout.workerOf(from), m)
-	case runtime.Marker:
-		n.worker.Receive(n.layout.workerOf(from), m)
-	case runtime.Ping:
-		n.worker.Receive(n.layout.workerOf(from), m)
 	case runtime.Control:
 		n.worker.Control(m)
 	case notice:

@@ -129,8 +129,9 @@ func (c Coordinator) begin(ctx runtime.Context, msg runtime.Message) error {
 	}
 	save(ctx, p)
 	self := ctx.Self()
+	txn := txnOf(self)
 	for i, call := range calls {
-		ctx.Send(call.To, encode(kindPrepare, prepare{Txn: txnOf(self), Coordinator: self, Call: i, Msg: call.Msg, Stamp: ctx.Request(), ReadOnly: call.ReadOnly}))
+		ctx.Send(call.To, encode(kindPrepare, prepare{Txn: txn, Coordinator: self, Call: i, Msg: call.Msg, Stamp: ctx.Request(), ReadOnly: call.ReadOnly}))
 	}
 	return nil
 }
