@@ -65,3 +65,40 @@ func TestTimersFireNoEarlierThanAsked(t *testing.T) {
 		}
 	}
 }
+
+// The timer heap runs callbacks in due order (set order among equal
+// delays), none early, and none once stopped.
+func TestTimerHeapOrderAndStop(t *testing.T) {
+	ts := newTimers()
+	delays := []time.Duration{70, 30, 30, 0, -10, 120, 50, 10, 90, 30} // ms apart, so a slow loop cannot reorder them
+	start := time.Now()
+	got := make(chan int, len(delays))
+	for i, d := range delays {
+		ts.after(d*time.Millisecond, func() {
+			if waited := time.Since(start); waited < d*time.Millisecond {
+				t.Errorf("timer %d ran after %v, asked %v", i, waited, d*time.Millisecond)
+			}
+			got <- i
+		})
+	}
+	var order []int
+	for range delays {
+		select {
+		case i := <-got:
+			order = append(order, i)
+		case <-time.After(time.Second):
+			t.Fatalf("only %v ran", order)
+		}
+	}
+	if want := []int{4, 3, 7, 1, 2, 9, 6, 0, 8, 5}; fmt.Sprint(order) != fmt.Sprint(want) {
+		t.Errorf("ran %v; want %v", order, want)
+	}
+	ts.after(5*time.Millisecond, func() { got <- -1 })
+	ts.stop()
+	ts.after(0, func() { got <- -2 })
+	select {
+	case i := <-got:
+		t.Fatalf("timer %d ran after stop", i)
+	case <-time.After(30 * time.Millisecond):
+	}
+}
