@@ -127,14 +127,21 @@ func (w *Worker) capture(n CheckpointID) *WorkerSnapshot {
 	s.Base, s.Root, s.Depth = base, root, depth
 	if full {
 		s.Instances = make([]InstanceSnapshot, 0, len(w.instances))
-		for _, a := range w.Instances() {
-			s.Instances = append(s.Instances, InstanceSnapshot{Address: a, Entries: sortedEntries(w.instances[a].state)})
+		arena := make([]Mutation, 0, 2*len(w.instances))
+		for a, inst := range w.instances { // order-independent: sorted below, without a second lookup per instance
+			var entries []Mutation
+			arena, entries = appendSortedEntries(arena, inst.state)
+			s.Instances = append(s.Instances, InstanceSnapshot{Address: a, Entries: entries})
 		}
+		sortInstances(s.Instances)
 	} else {
 		s.Instances = make([]InstanceSnapshot, 0, len(changed))
+		arena := make([]Mutation, 0, 2*len(changed))
 		for a := range changed { // order-independent: sorted below
 			if inst := w.instances[a]; inst != nil {
-				s.Instances = append(s.Instances, InstanceSnapshot{Address: a, Entries: sortedEntries(inst.state)})
+				var entries []Mutation
+				arena, entries = appendSortedEntries(arena, inst.state)
+				s.Instances = append(s.Instances, InstanceSnapshot{Address: a, Entries: entries})
 			} else {
 				s.Deleted = append(s.Deleted, a)
 			}
