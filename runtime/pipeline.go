@@ -78,7 +78,10 @@ func (i *instance) cachedFor(name string, b []byte) (any, bool) {
 	if len(b) == 0 {
 		return nil, false
 	}
-	for _, c := range i.cached {
+	if i.cached == nil {
+		return nil, false
+	}
+	for _, c := range *i.cached {
 		if c.name == name {
 			return c.value, len(c.bytes) == len(b) && &c.bytes[0] == &b[0]
 		}
@@ -90,13 +93,17 @@ func (i *instance) setCachedFor(name string, b []byte, value any) {
 	if len(b) == 0 {
 		return
 	}
-	for j, c := range i.cached {
+	if i.cached == nil {
+		i.cached = new([]cachedValue)
+	}
+	cached := *i.cached
+	for j, c := range cached {
 		if c.name == name {
-			i.cached[j] = cachedValue{name: name, bytes: b, value: value}
+			cached[j] = cachedValue{name: name, bytes: b, value: value}
 			return
 		}
 	}
-	i.cached = append(i.cached, cachedValue{name: name, bytes: b, value: value})
+	*i.cached = append(cached, cachedValue{name: name, bytes: b, value: value})
 }
 
 // Invoke runs the instance's function on e and returns what it did,
