@@ -59,7 +59,10 @@ func (c *chain) plan(n CheckpointID, gen Generation) (full bool, base SnapshotRe
 		}
 	}
 	c.epochs = append(c.epochs, epoch{ref: SnapshotRef{Checkpoint: n, Gen: gen}, root: root, depth: depth, changed: c.changed})
-	c.changed = map[Address]bool{}
+	// Sized for as many changes as the last interval had: a busy worker
+	// changes thousands of instances an interval, and growing the set
+	// from empty rehashed it a dozen times.
+	c.changed = make(map[Address]bool, len(c.changed))
 	return full, base, root, depth, changed
 }
 

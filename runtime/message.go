@@ -57,13 +57,15 @@ type RequestID struct {
 
 // String renders r as "c<client>#<seq>"; it names coordinator instances
 // and ledger entries on the hot path, hence no fmt.
-func (r RequestID) String() string {
-	b := make([]byte, 0, 24)
+func (r RequestID) String() string { return string(r.AppendTo(make([]byte, 0, 24))) }
+
+// AppendTo appends r's String form to b: a ledger line is built around it
+// without a string of its own.
+func (r RequestID) AppendTo(b []byte) []byte {
 	b = append(b, 'c')
 	b = strconv.AppendInt(b, int64(r.Client), 10)
 	b = append(b, '#')
-	b = strconv.AppendUint(b, r.Seq, 10)
-	return string(b)
+	return strconv.AppendUint(b, r.Seq, 10)
 }
 
 // IsZero reports whether r names no request.

@@ -56,7 +56,9 @@ func NewJob(cfg Config) (*Job, error) {
 	for c := range cfg.Clients {
 		rng := streams.Stream(fmt.Sprintf("workload/client/%d", c))
 		j.requests = append(j.requests, wl.Requests(runtime.ClientID(c), cfg.Ops, rng))
-		j.logs = append(j.logs, &clientLog{})
+		// Room for one attempt of each operation: growing a log of a few
+		// hundred Ops by doubling copied most of them several times.
+		j.logs = append(j.logs, &clientLog{ops: make([]Op, 0, len(j.requests[c]))})
 	}
 	return j, nil
 }

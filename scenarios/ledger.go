@@ -17,17 +17,26 @@ import (
 // written only if the invocation that changes the balance takes effect.
 const ledgerState = "ledger"
 
-// appendLedger adds e to the ledger of the record being invoked.
-func appendLedger(ctx runtime.Context, e checker.Entry) {
+// appendLedger adds the line "txn delta[ compensation]" to the ledger of
+// the record being invoked: the old lines and the new one in a single
+// allocation, since every transfer step appends one.
+func appendLedger(ctx runtime.Context, txn runtime.RequestID, delta int64, compensation bool) {
 	old, _ := ctx.Get(ledgerState)
-	line := e.Txn + " " + strconv.FormatInt(e.Delta, 10)
-	if e.Compensation {
-		line += " compensation"
+	const suffix = " compensation"
+	b := make([]byte, 0, len(old)+ledgerLineMax+len(suffix))
+	b = append(b, old...)
+	b = append(txn.AppendTo(b), ' ')
+	b = strconv.AppendInt(b, delta, 10)
+	if compensation {
+		b = append(b, suffix...)
 	}
-	b := make([]byte, 0, len(old)+len(line)+1)
-	b = append(append(append(b, old...), line...), '\n')
-	ctx.Set(ledgerState, b)
+	ctx.Set(ledgerState, append(b, '\n'))
 }
+
+// ledgerLineMax bounds a ledger line without its suffix: "c", a client,
+// "#", a sequence number, " ", a delta and "\n", each number at most 20
+// characters.
+const ledgerLineMax = 1 + 20 + 1 + 20 + 1 + 20 + 1
 
 // parseLedgerLine reads a line as appendLedger writes it ("txn delta" or
 // "txn delta compensation", single spaces), without parseLedger's

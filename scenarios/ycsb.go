@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/flowtx/flowtx/checker"
 	"github.com/flowtx/flowtx/protocols/saga"
 	"github.com/flowtx/flowtx/protocols/twopc"
 	"github.com/flowtx/flowtx/runtime"
@@ -73,13 +72,24 @@ var errInsufficient = errors.New("insufficient funds")
 type ycsb struct {
 	cfg  Config
 	zipf *zipfian
+	// records are the records' addresses, built once: every transfer
+	// names two, and building each name anew cost two allocations. Read
+	// only after newYCSB, so the real-time driver's workers share it.
+	records []runtime.Address
 }
+
+// recordsMax bounds the table of record addresses; keys beyond it have
+// their addresses built on each use.
+const recordsMax = 1 << 20
 
 func newYCSB(cfg Config) *ycsb {
 	if cfg.InitialBalance == NoBalance {
 		cfg.InitialBalance = 0
 	}
-	y := &ycsb{cfg: cfg}
+	y := &ycsb{cfg: cfg, records: make([]runtime.Address, min(max(cfg.Keys, 0), recordsMax))}
+	for k := range y.records {
+		y.records[k] = recordAddress(k)
+	}
 	if cfg.Zipf > 0 {
 		y.zipf = newZipfian(cfg.Keys, cfg.Zipf)
 	}
@@ -88,6 +98,14 @@ func newYCSB(cfg Config) *ycsb {
 
 func recordAddress(k int) runtime.Address {
 	return runtime.Address{Type: RecordType, ID: "r" + strconv.Itoa(k)}
+}
+
+// recordAt returns recordAddress(k), from the table when it holds k.
+func (y *ycsb) recordAt(k int) runtime.Address {
+	if k >= 0 && k < len(y.records) {
+		return y.records[k]
+	}
+	return recordAddress(k)
 }
 
 // transferArgs is a transfer request's body.
@@ -167,7 +185,7 @@ func (y *ycsb) record(ctx runtime.Context, msg runtime.Message) error {
 			return fmt.Errorf("%w: balance %d", errInsufficient, balance-amount)
 		}
 		if !ctx.Caller().IsZero() {
-			appendLedger(ctx, checker.Entry{Txn: ctx.Request().String(), Delta: amount, Compensation: msg.Kind == opAdjust})
+			appendLedger(ctx, ctx.Request(), amount, msg.Kind == opAdjust)
 		}
 		if msg.Kind == opAdjust {
 			return nil // a compensation answers nobody
@@ -216,8 +234,8 @@ func (y *ycsb) transferCalls(_ runtime.Context, msg runtime.Message) ([]twopc.Ca
 		return nil, err
 	}
 	return []twopc.Call{
-		{To: recordAddress(a.From), Msg: runtime.Int64Message(opWithdraw, a.Amount)},
-		{To: recordAddress(a.To), Msg: runtime.Int64Message(opDeposit, a.Amount)},
+		{To: y.recordAt(a.From), Msg: runtime.Int64Message(opWithdraw, a.Amount)},
+		{To: y.recordAt(a.To), Msg: runtime.Int64Message(opDeposit, a.Amount)},
 	}, nil
 }
 
@@ -227,8 +245,8 @@ func (y *ycsb) transferSteps(_ runtime.Context, msg runtime.Message) ([]saga.Ste
 		return nil, err
 	}
 	return []saga.Step{
-		{To: recordAddress(a.From), Msg: runtime.Int64Message(opWithdraw, a.Amount), Compensation: runtime.Int64Message(opAdjust, a.Amount)},
-		{To: recordAddress(a.To), Msg: runtime.Int64Message(opDeposit, a.Amount), Compensation: runtime.Int64Message(opAdjust, -a.Amount)},
+		{To: y.recordAt(a.From), Msg: runtime.Int64Message(opWithdraw, a.Amount), Compensation: runtime.Int64Message(opAdjust, a.Amount)},
+		{To: y.recordAt(a.To), Msg: runtime.Int64Message(opDeposit, a.Amount), Compensation: runtime.Int64Message(opAdjust, -a.Amount)},
 	}, nil
 }
 

@@ -27,12 +27,7 @@ func (inert) Fire(sim.Message)                { panic("realtime test: unexpected
 func (inert) Stored(sim.StoreResult)          { panic("realtime test: unexpected Stored") }
 
 // queued returns how many callbacks wait in node n's mailbox.
-func queued(d *Driver, n sim.NodeID) int {
-	b := d.nodes[n].box
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return len(b.items)
-}
+func queued(d *Driver, n sim.NodeID) int { return d.nodes[n].box.queued() }
 
 // mustPanic fails t unless f panics with a message containing want.
 func mustPanic(t *testing.T, want string, f func()) {

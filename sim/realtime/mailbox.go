@@ -3,6 +3,7 @@ package realtime
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/flowtx/flowtx/sim"
 )
@@ -31,19 +32,27 @@ type item struct {
 
 // mailbox is a node's queue of pending callbacks: a mutex-protected slice
 // plus a wake channel. Any goroutine may push; only the node's goroutine
-// takes. Pushes from one goroutine keep their order, which is what makes
-// links FIFO.
+// takes, and it takes everything queued at once, under one lock, into a
+// batch of its own that it then works through without the lock: one lock
+// per batch instead of one per item, and the two slices trade places, so a
+// busy mailbox stops reallocating. Pushes from one goroutine keep their
+// order, which is what makes links FIFO.
 type mailbox struct {
 	owner sim.NodeID
-	limit int // items queued at once; a push past it panics
+	limit int // items queued at once, not counting the taker's batch; a push past it panics
 
 	mu     sync.Mutex
 	items  []item
-	closed bool
+	closed atomic.Bool // set under mu; the taker reads it without mu between items
 	// wake has capacity 1 and every push and close sends to it without
 	// blocking, so a wake-up pending while the taker is busy is never lost
 	// and never piles up.
 	wake chan struct{}
+
+	batch []item // the taker's: the items it took last
+	at    int    // the next item of batch
+	// left is len(batch)-at, for readers other than the taker (queued).
+	left atomic.Int32
 }
 
 func newMailbox(owner sim.NodeID, limit int) *mailbox {
@@ -59,7 +68,7 @@ func newMailbox(owner sim.NodeID, limit int) *mailbox {
 // message a FIFO link promised to deliver.
 func (b *mailbox) push(it item) {
 	b.mu.Lock()
-	if b.closed {
+	if b.closed.Load() {
 		b.mu.Unlock()
 		return
 	}
@@ -74,31 +83,49 @@ func (b *mailbox) push(it item) {
 }
 
 // next blocks until an item is queued and returns it, or returns false once
-// the mailbox is closed.
+// the mailbox is closed; the rest of a batch taken before the close is
+// dropped.
 func (b *mailbox) next() (item, bool) {
 	for {
-		b.mu.Lock()
-		if b.closed {
-			b.mu.Unlock()
+		if b.closed.Load() {
+			b.batch, b.at = nil, 0
+			b.left.Store(0)
 			return item{}, false
 		}
-		if len(b.items) > 0 {
-			it := b.items[0]
-			b.items[0] = item{} // let the message be collected
-			b.items = b.items[1:]
-			b.mu.Unlock()
+		if b.at < len(b.batch) {
+			it := b.batch[b.at]
+			b.batch[b.at] = item{} // let the message be collected
+			b.at++
+			b.left.Store(int32(len(b.batch) - b.at))
 			return it, true
 		}
+		b.mu.Lock()
+		if len(b.items) > 0 {
+			b.batch, b.items, b.at = b.items, b.batch[:0], 0
+			b.mu.Unlock()
+			continue
+		}
+		closed := b.closed.Load()
 		b.mu.Unlock()
-		<-b.wake
+		if !closed {
+			<-b.wake
+		}
 	}
+}
+
+// queued returns how many items wait: queued, or taken but not yet
+// returned by next.
+func (b *mailbox) queued() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.items) + int(b.left.Load())
 }
 
 // close drops everything queued and makes the taker return; later pushes are
 // dropped.
 func (b *mailbox) close() {
 	b.mu.Lock()
-	b.closed = true
+	b.closed.Store(true)
 	b.items = nil
 	b.mu.Unlock()
 	b.signal()
