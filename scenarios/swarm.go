@@ -132,9 +132,11 @@ func drawSwarmYCSB(cfg Config, protocol string, rng *rand.Rand) Config {
 // drawSwarmClients draws, after everything else so that the draws before
 // it stay as they were, read transactions (YCSB under 2PC: 2 or 3
 // records, locks shared or not) and open-loop arrivals, up to
-// swarmArrivalMax requests a second. Not under 2PC: while faults slow the
-// job, open-loop requests pile up (one seed had 40 of its 50 transfers in
-// flight at once), and porcupine cannot decide such histories.
+// swarmArrivalMax requests a second. Not with read transactions: while
+// faults slow the job, open-loop requests pile up (one seed had 40 of its
+// 50 transfers in flight at once), porcupine cannot decide such
+// histories, and the ledgers' order, which places single-key reads well,
+// gets stuck on multi-key ones (1 seed in 1,000 left unknown).
 func drawSwarmClients(cfg Config, rng *rand.Rand) Config {
 	cfg.ReadKeys, cfg.SharedLocks = 0, false
 	if readKeys, shared := 2+rng.IntN(2), rng.IntN(2) == 0; rng.IntN(2) == 0 && cfg.Protocol == protocol2PC && cfg.Keys >= readKeys {
@@ -144,7 +146,7 @@ func drawSwarmClients(cfg Config, rng *rand.Rand) Config {
 	// run can settle before it.
 	floor := int(4 * int64(cfg.Clients*cfg.Ops) * int64(sim.Second) / int64(cfg.TimeLimit))
 	cfg.ArrivalRate = 0
-	if rate := max(floor, 20+rng.IntN(swarmArrivalMax-19)); rng.IntN(2) == 0 && rate <= swarmArrivalMax && cfg.Protocol != protocol2PC {
+	if rate := max(floor, 20+rng.IntN(swarmArrivalMax-19)); rng.IntN(2) == 0 && rate <= swarmArrivalMax && cfg.ReadKeys <= 1 {
 		cfg.ArrivalRate = rate
 	}
 	return cfg
