@@ -83,7 +83,6 @@ type invocation struct {
 	self    Address
 	env     Envelope
 	inst    *instance
-	state   map[string][]byte
 	effects Effects
 	buggify Buggify // the worker's; nil never fires
 }
@@ -92,7 +91,6 @@ func (inv *invocation) begin(env Envelope, inst *instance) {
 	inv.self = env.To
 	inv.env = env
 	inv.inst = inst
-	inv.state = inst.state
 	inv.effects.reset()
 }
 
@@ -131,8 +129,7 @@ func (inv *invocation) Get(name string) ([]byte, bool) {
 			return muts[i].Value, !muts[i].Deleted
 		}
 	}
-	v, ok := inv.state[name]
-	return v, ok
+	return inv.inst.state.get(name)
 }
 
 func (inv *invocation) Set(name string, value []byte) {

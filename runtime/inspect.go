@@ -27,8 +27,8 @@ func (w *Worker) Instances() []Address {
 func (w *Worker) State(a Address) map[string][]byte {
 	out := map[string][]byte{}
 	if inst := w.instances[a]; inst != nil {
-		for k, v := range inst.state {
-			out[k] = append([]byte(nil), v...)
+		for _, e := range inst.state {
+			out[e.Name] = append([]byte(nil), e.Value...)
 		}
 	}
 	return out
@@ -50,7 +50,7 @@ func (w *Worker) Describe() string {
 	b.WriteByte('\n')
 	for _, a := range w.Instances() {
 		fmt.Fprintf(&b, "  %v:", a)
-		for _, e := range sortedEntries(w.instances[a].state) {
+		for _, e := range w.instances[a].state {
 			fmt.Fprintf(&b, " %s=%s", e.Name, describeValue(e.Value))
 		}
 		b.WriteByte('\n')

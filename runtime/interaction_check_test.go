@@ -88,7 +88,7 @@ func (e *ixEnv) instanceStates() map[Address]string {
 		}
 		for _, a := range w.Instances() {
 			var kv []string
-			for _, m := range sortedEntries(w.instances[a].state) {
+			for _, m := range w.instances[a].state {
 				kv = append(kv, fmt.Sprintf("%s=%s", m.Name, describeValue(m.Value)))
 			}
 			out[a] = strings.Join(kv, " ")

@@ -29,19 +29,18 @@ func (in *Instance) Address() Address { return in.addr }
 
 // Get returns a value of the instance's state.
 func (in *Instance) Get(name string) ([]byte, bool) {
-	v, ok := in.inst.state[name]
-	return v, ok
+	return in.inst.state.get(name)
 }
 
 // Set writes a value of the instance's state at once.
 func (in *Instance) Set(name string, value []byte) {
-	in.inst.state[name] = value
+	in.inst.state.set(name, value)
 	in.w.chain.touch(in.addr)
 }
 
 // Delete removes a value of the instance's state at once.
 func (in *Instance) Delete(name string) {
-	delete(in.inst.state, name)
+	in.inst.state.delete(name)
 	in.w.chain.touch(in.addr)
 }
 
@@ -61,13 +60,15 @@ type cachedValue struct {
 // decoding its state on every message; the value is shared, so a pipeline
 // must not modify what it gets back.
 func (in *Instance) Cached(name string) (any, bool) {
-	return in.inst.cachedFor(name, in.inst.state[name])
+	b, _ := in.inst.state.get(name)
+	return in.inst.cachedFor(name, b)
 }
 
 // SetCached caches value as the decoded form of state name's current
 // bytes (see Cached). It caches nothing for an absent or empty value.
 func (in *Instance) SetCached(name string, value any) {
-	in.inst.setCachedFor(name, in.inst.state[name], value)
+	b, _ := in.inst.state.get(name)
+	in.inst.setCachedFor(name, b, value)
 }
 
 // cachedFor returns the value cached for state name if it was cached for

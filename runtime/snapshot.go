@@ -179,29 +179,13 @@ func compareAddresses(a, b Address) int {
 	return strings.Compare(a.ID, b.ID)
 }
 
-// appendSortedEntries appends an instance's state to arena as mutations
-// sorted by name, and returns the arena and the instance's part of it,
-// capped so that no later append writes into it: a snapshot's entries take
-// one allocation (or a few, as the arena grows) instead of one per
-// instance, of which a full snapshot has thousands.
-func appendSortedEntries(arena []Mutation, state map[string][]byte) ([]Mutation, []Mutation) {
+// appendEntries appends an instance's state, sorted by name already, to
+// arena, and returns the arena and the instance's part of it: one copy,
+// which later writes to the instance do not reach.
+func appendEntries(arena []Mutation, state stateEntries) ([]Mutation, []Mutation) {
 	start := len(arena)
-	for name, v := range state { // order-independent: sorted below
-		arena = append(arena, Mutation{Name: name, Value: v})
-	}
-	part := arena[start:len(arena):len(arena)]
-	slices.SortFunc(part, func(a, b Mutation) int { return strings.Compare(a.Name, b.Name) })
-	return arena, part
-}
-
-// sortedEntries returns an instance's state as mutations sorted by name.
-func sortedEntries(state map[string][]byte) []Mutation {
-	out := make([]Mutation, 0, len(state))
-	for name, v := range state {
-		out = append(out, Mutation{Name: name, Value: v})
-	}
-	slices.SortFunc(out, func(a, b Mutation) int { return strings.Compare(a.Name, b.Name) })
-	return out
+	arena = append(arena, state...)
+	return arena, arena[start:len(arena):len(arena)]
 }
 
 // sizeHint is about the size of the snapshot's encoding, so that Encode

@@ -133,7 +133,7 @@ type Worker struct {
 }
 
 type instance struct {
-	state  map[string][]byte
+	state  stateEntries
 	cached *[]cachedValue // a pipeline's decoded forms of its state (Instance.Cached); a pointer, so instances without any cost 8 bytes, not 24
 }
 
@@ -439,7 +439,7 @@ func (w *Worker) kick(delay Micros) {
 func (w *Worker) invoke(e Envelope) {
 	inst := w.instances[e.To]
 	if inst == nil {
-		inst = &instance{state: map[string][]byte{}}
+		inst = &instance{}
 		w.instances[e.To] = inst
 	}
 	if w.cfg.Pipeline == nil {
@@ -490,9 +490,9 @@ func (w *Worker) apply(a Address, inst *instance, fx *Effects) {
 	}
 	for _, m := range fx.Mutations {
 		if m.Deleted {
-			delete(inst.state, m.Name)
+			inst.state.delete(m.Name)
 		} else {
-			inst.state[m.Name] = m.Value
+			inst.state.set(m.Name, m.Value)
 		}
 	}
 	w.dropIfEmpty(a, inst)

@@ -130,7 +130,7 @@ func (w *Worker) capture(n CheckpointID) *WorkerSnapshot {
 		arena := make([]Mutation, 0, 2*len(w.instances))
 		for a, inst := range w.instances { // order-independent: sorted below, without a second lookup per instance
 			var entries []Mutation
-			arena, entries = appendSortedEntries(arena, inst.state)
+			arena, entries = appendEntries(arena, inst.state)
 			s.Instances = append(s.Instances, InstanceSnapshot{Address: a, Entries: entries})
 		}
 		sortInstances(s.Instances)
@@ -140,7 +140,7 @@ func (w *Worker) capture(n CheckpointID) *WorkerSnapshot {
 		for a := range changed { // order-independent: sorted below
 			if inst := w.instances[a]; inst != nil {
 				var entries []Mutation
-				arena, entries = appendSortedEntries(arena, inst.state)
+				arena, entries = appendEntries(arena, inst.state)
 				s.Instances = append(s.Instances, InstanceSnapshot{Address: a, Entries: entries})
 			} else {
 				s.Deleted = append(s.Deleted, a)
@@ -266,11 +266,11 @@ func (w *Worker) Stored(r StoreResult) {
 // released, since the checkpoint is complete.
 func (w *Worker) finishRestore(s *WorkerSnapshot) {
 	for _, in := range s.Instances {
-		state := make(map[string][]byte, len(in.Entries))
+		inst := &instance{state: make(stateEntries, 0, len(in.Entries))}
 		for _, e := range in.Entries {
-			state[e.Name] = e.Value
+			inst.state.set(e.Name, e.Value)
 		}
-		w.instances[in.Address] = &instance{state: state}
+		w.instances[in.Address] = inst
 	}
 	for _, e := range s.RunQueue {
 		w.runq.push(e)

@@ -412,13 +412,13 @@ func (p *Participant) next(in *runtime.Instance, e runtime.Envelope) {
 // transaction in flight do not decode it again; the slices it returns
 // are capped, so that an append never writes into the cached value.
 func (p *Participant) lookupLock(in *runtime.Instance) (lock, bool) {
+	if _, ok := in.Get(stateLock); !ok {
+		return lock{}, false // most messages find their instance unlocked: one lookup
+	}
 	if v, ok := in.Cached(stateLock); ok {
 		l := v.(lock)
 		l.Holders = l.Holders[:len(l.Holders):len(l.Holders)]
 		return l, true
-	}
-	if _, ok := in.Get(stateLock); !ok {
-		return lock{}, false
 	}
 	l := new(lock)
 	loadRaw(in, stateLock, l)
@@ -433,12 +433,12 @@ func (p *Participant) setLock(in *runtime.Instance, l lock) {
 
 // queue returns the instance's queue, cached as the lock is.
 func (p *Participant) queue(in *runtime.Instance) queue {
+	if _, ok := in.Get(stateQueue); !ok {
+		return nil
+	}
 	if v, ok := in.Cached(stateQueue); ok {
 		q := v.(queue)
 		return q[:len(q):len(q)]
-	}
-	if _, ok := in.Get(stateQueue); !ok {
-		return nil
 	}
 	q := new(queue)
 	loadRaw(in, stateQueue, q)
