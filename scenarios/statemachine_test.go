@@ -19,7 +19,8 @@ import (
 // sequence of actions, each a workload operation ("client c submits a
 // transfer, a read or an update") or a fault ("crash worker w", "restart
 // the coordinator", "the store fails for d", "partition a from b for d",
-// "add latency for d", "advance virtual time by d"), then heals every
+// "add latency for d", "crash worker w at a trigger", "client c times
+// out", "advance virtual time by d"), then heals every
 // crashed process; the run of that script must pass every
 // check Run makes: the checker's strict serializability (2PC), final-state
 // accounting, exactly-once and liveness verdicts, and the workload's own.
@@ -139,6 +140,15 @@ func (s *script) actions() map[string]func(*rapid.T) {
 			}
 			s.schedule = append(s.schedule, faults.Event{At: s.now, Kind: faults.DelaySpike, Until: s.now + drawSpan(t, "spike"),
 				Nodes: nodes, Extra: drawSpan(t, "extra")})
+		},
+		"crash-at-trigger": func(t *rapid.T) {
+			s.schedule = append(s.schedule, faults.Event{At: s.now, Kind: faults.CrashWorkerOn,
+				Worker: rapid.IntRange(0, s.cfg.Workers-1).Draw(t, "worker"), Trigger: rapid.SampledFrom(faults.Triggers()).Draw(t, "trigger"),
+				Until: s.now + drawSpan(t, "armed"), Down: drawSpan(t, "down")})
+		},
+		"client-timeout": func(t *rapid.T) {
+			c := rapid.IntRange(0, len(s.requests)-1).Draw(t, "client")
+			s.schedule = append(s.schedule, faults.Event{At: s.now, Kind: faults.ClientTimeout, Client: c})
 		},
 		"advance": func(t *rapid.T) {
 			if s.now >= scriptFaultSpanMax {
