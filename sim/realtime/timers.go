@@ -22,6 +22,8 @@ type timers struct {
 	seq     uint64
 	wake    *time.Timer // armed for heap[0]; nil until the first timer
 	stopped bool
+	due     []func() // popped, in (due, seq) order, waiting for the runner
+	running bool     // a fire is running callbacks: the others leave theirs to it
 }
 
 // pendingTimer is one callback waiting for its time. seq breaks ties, so
@@ -62,23 +64,37 @@ func (t *timers) after(delay time.Duration, f func()) {
 	t.wake.Reset(delay)
 }
 
-// fire runs every timer that is due and arms the wake-up for the next. A
+// fire takes every timer that is due and arms the wake-up for the next. A
 // wake-up that comes early, or twice (a Reset while one runs), finds
-// nothing due and only re-arms.
+// nothing due and only re-arms. One fire at a time runs callbacks, the
+// others queue theirs behind: two fires running at once (the next
+// wake-up comes while slow callbacks of this one still run) would run
+// timers out of order.
 func (t *timers) fire() {
 	t.mu.Lock()
 	now := time.Now()
-	var due []func()
 	for len(t.heap) > 0 && !t.heap[0].due.After(now) && !t.stopped {
-		due = append(due, t.pop().f)
+		t.due = append(t.due, t.pop().f)
 	}
 	if len(t.heap) > 0 && !t.stopped {
 		t.wake.Reset(t.heap[0].due.Sub(now))
 	}
-	t.mu.Unlock()
-	for _, f := range due {
-		f()
+	if t.running {
+		t.mu.Unlock()
+		return
 	}
+	t.running = true
+	for len(t.due) > 0 {
+		due := t.due
+		t.due = nil
+		t.mu.Unlock()
+		for _, f := range due {
+			f()
+		}
+		t.mu.Lock()
+	}
+	t.running = false
+	t.mu.Unlock()
 }
 
 // stop cancels every pending timer. Callbacks already taken by a running
@@ -91,7 +107,7 @@ func (t *timers) stop() {
 		t.wake.Stop()
 	}
 	clear(t.heap)
-	t.heap = nil
+	t.heap, t.due = nil, nil
 }
 
 func (t *timers) push(p pendingTimer) {
