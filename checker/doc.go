@@ -17,6 +17,12 @@
 //   - CheckAccounting: each key's final balance is its initial one plus
 //     exactly the transfers reported committed, and some subset of those of
 //     unknown outcome (tried exhaustively up to unknownSubsetsMax).
+//   - CheckAtomicity: against the records' ledgers, every step of a
+//     transfer applied at most once and compensated at most once, never
+//     before its step; a committed transfer or completed saga applied
+//     whole, a failed one left nothing standing.
+//   - CheckSessionOrder: each client's single-key reads and updates take
+//     effect in the order the client submitted them.
 //   - CheckSerializable: for protocols that promise it (2PC), strict
 //     serializability through porcupine, with a model whose state is the
 //     balances: a committed transfer needs the funds and returns the
@@ -24,7 +30,10 @@
 //     short, a read returns the current balance; operations of unknown
 //     outcome may be ordered last. Histories are partitioned by the
 //     connected components of co-accessed keys; the search is bounded by a
-//     timeout (Unknown when it runs out).
+//     timeout (Unknown when it runs out). When porcupine has not decided
+//     after a second, an order built from the records' ledgers
+//     (ledgerOrder), re-verified from scratch against the history alone
+//     (verifyOrder), can give Ok.
 //
 // The package imports "time" only to take that timeout as a duration; it
 // never reads the clock (the determinism lint holds it to that).

@@ -26,6 +26,12 @@
 //     touches one of Nodes, or over every link if Nodes is empty, takes
 //     Extra longer.
 //
+// Two kinds are neither pairs nor windows of the network: crash-worker-on
+// arms a crash of Worker for [At, Until) at a Trigger (snapshot-write or
+// vote-sent), down for Down, the first time the worker reaches it; and
+// client-timeout has Client resend every request it has in flight under
+// the same request ids.
+//
 // A Node is a worker (w0, w1, ...) or the Coordinator; clients are not
 // nodes of the fault model. Everything is plain JSON (Node as "w3" or
 // "coordinator"), and String prints one line per event, as runs, replays
@@ -33,6 +39,7 @@
 // worker count: time order, nodes of the job, crashes and restarts that
 // alternate, windows that end after they start, partitions between two
 // distinct nodes, swizzle links inside their event's window, spikes in
+// (0, 60s], triggered crashes with a known trigger and a downtime in
 // (0, 60s]. End is where the faults end, Lossy whether any can lose a
 // message (a partition).
 //
@@ -45,5 +52,7 @@
 // spike by their parameters, stop at 10,000 events, and take every random
 // choice from the *rand.Rand they are given: the scenarios hand each its
 // own stream of the seed ("faults" and "faults/network"), so adding
-// network faults to a run moves none of its crashes.
+// network faults to a run moves none of its crashes. DrawTriggered draws
+// crashes at triggers and DrawClientTimeouts client timeouts, from
+// streams of their own ("faults/triggered", "faults/clients").
 package faults
