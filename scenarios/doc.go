@@ -66,7 +66,10 @@
 //
 // # Clients, the ingress and the egress
 //
-// A client is closed-loop: one request outstanding at a time. It appends
+// A client is closed-loop, one request outstanding at a time, unless
+// Config.ArrivalRate makes the clients open-loop: together they send that
+// many requests per virtual second at Poisson arrival times, answered or
+// not. A client appends
 // the request to the durable log "ingress/<w>", the ingress partition of
 // the worker w that owns the request's target, then sends w a notice; the
 // worker reads its partition from its offset (runtime.Worker.PollIngress),
@@ -102,8 +105,8 @@
 // A workload that can also describe its outcome as a checker.History (a
 // method History(Outcome) checker.History; the YCSB scenarios have one) is
 // judged by the independent checker too: checker.Check's verdicts
-// (exactly-once, liveness, final-state accounting, strict serializability
-// for 2PC) go into Result.Verdicts, and every verdict that is not Ok
+// (exactly-once, liveness, final-state accounting, atomicity, session
+// order, strict serializability for 2PC) go into Result.Verdicts, and every verdict that is not Ok
 // becomes a violation line: an Unknown verdict fails the run, as a
 // Violation does, rather than passing it silently. A run that did not
 // settle gives the checker no final state. Config.NoChecker skips the
@@ -113,8 +116,8 @@
 // Each violation is one line prefixed with its kind: "exactly-once:",
 // "liveness:", "invariant:" (below), the scenario's ("bank:", "chain:",
 // "ycsb:"), or a checker verdict's ("final-state-accounting:",
-// "strict-serializability:", and the checker's own "exactly-once:" and
-// "liveness:").
+// "atomicity:", "session-order:", "strict-serializability:", and the
+// checker's own "exactly-once:" and "liveness:").
 //
 // # The bank scenario
 //
