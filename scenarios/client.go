@@ -259,3 +259,18 @@ func arrivalGaps(cfg Config, c runtime.ClientID, n int) []sim.Time {
 	}
 	return gaps
 }
+
+// Committed counts the client operations whose last answer says they took
+// effect: transfers committed or completed, and every other request
+// answered without a failure.
+func (o Outcome) Committed() int {
+	n := 0
+	for _, ops := range o.Histories {
+		for _, op := range ops {
+			if op.Answered && op.Response.Failure == "" && (op.Request.Msg.Kind != opTransfer || tookEffect(op.Response.Msg.Kind)) {
+				n++
+			}
+		}
+	}
+	return n
+}

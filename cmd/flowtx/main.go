@@ -29,6 +29,7 @@ func commands() []command {
 		{"replay", "run one seed again, bit for bit, and print its trace hash", cmdReplay},
 		{"shrink", "minimise a failing run's faults, clients and operations while it still fails", cmdShrink},
 		{"selftest", "show that every known-bad variant is caught and the clean campaigns pass", cmdSelftest},
+		{"bench", "run a scenario on the real-time driver and report throughput, latency and CPU", cmdBench},
 	}
 }
 

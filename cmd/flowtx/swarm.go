@@ -45,7 +45,7 @@ func (b *buggifyFlag) enabled(model string) bool {
 	return model == scenarios.FaultsSwarm
 }
 
-const buggifyUsage = "BUGGIFY: named points in the runtime, the workers' and clients' drivers that, in a quarter of seeds each, fire a quarter of the time (slow invocations, early checkpoints, delayed markers, duplicated requests); --buggify=false turns it off. Default: on with --faults swarm, off otherwise"
+const buggifyUsage = "BUGGIFY: named points in the runtime, the workers' and clients' drivers that, in a quarter of seeds each, fire a quarter of the time (slow invocations, early checkpoints, delayed markers, duplicated requests, delayed 2PC decisions and saga compensations); --buggify=false turns it off. Default: on with --faults swarm, off otherwise"
 
 // swarmDrawn are the flags whose values a swarm seed draws.
 var swarmDrawn = []string{

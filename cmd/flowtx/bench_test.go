@@ -1,0 +1,36 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// A small open-loop bench on the real-time driver: every run line and the
+// summary are JSON, every offered request is answered, nothing is wrong.
+func TestBenchRunsAndReports(t *testing.T) {
+	code, out, errOut := flowtx("bench", "--scenario", "transfer-saga", "--rate", "4000", "--duration", "100ms",
+		"--clients", "8", "--keys", "100", "--runs", "2", "--json")
+	require.Equal(t, exitOK, code, errOut)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	require.Len(t, lines, 3, "two runs and the summary")
+	var total benchResult
+	require.NoError(t, json.Unmarshal([]byte(lines[2]), &total))
+	require.Equal(t, 2*8*50, total.Committed, "4000/s for 100ms is 400 transfers a run, 50 per client, and no saga fails with 10,000 per record")
+	require.Zero(t, total.Violations)
+	require.Positive(t, total.PerSecond)
+	require.Positive(t, total.P99Millis)
+}
+
+func TestBenchRejectsBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"--runs", "0"}, {"--rate", "-1"}, {"--duration", "0s"}, {"--clients", "0"}, {"--scenario", "nope"}, {"--keys", "0"},
+	} {
+		code, out, errOut := flowtx(append([]string{"bench"}, args...)...)
+		require.Equal(t, exitUsage, code, "%v", args)
+		require.Empty(t, out, "%v", args)
+		require.Equal(t, 1, strings.Count(errOut, "\n"), "%v: one line: %q", args, errOut)
+	}
+}
