@@ -45,10 +45,30 @@ type Target interface {
 }
 
 // Writer builds a binary form. Its zero value is ready to use.
-type Writer struct{ b []byte }
+type Writer struct {
+	b       []byte
+	sizeMax int // NewWriter's bound on the form's length; 0: none
+}
+
+// NewWriter returns a Writer for a value's whole binary form, its version
+// byte written, with room for sizeMax more bytes (the value's SizeMax).
+// A protocol's hot messages encode through it, calling EncodeTo on their
+// concrete type: Marshal takes the value as an interface, which moves the
+// value and the writer to the heap (three allocations per message where
+// this makes one).
+func NewWriter(sizeMax int) Writer {
+	b := make([]byte, 1, 1+sizeMax)
+	b[0] = codecVersion
+	return Writer{b: b, sizeMax: 1 + sizeMax}
+}
 
 // Bytes returns what was written.
-func (w *Writer) Bytes() []byte { return w.b }
+func (w *Writer) Bytes() []byte {
+	if w.sizeMax > 0 && len(w.b) > w.sizeMax {
+		panic(fmt.Sprintf("protocols: %d bytes written, over the %d of NewWriter", len(w.b), w.sizeMax))
+	}
+	return w.b
+}
 
 func (w *Writer) Uvarint(u uint64) { w.b = binary.AppendUvarint(w.b, u) }
 func (w *Writer) Varint(i int64)   { w.b = binary.AppendVarint(w.b, i) }
@@ -138,6 +158,27 @@ type Reader struct {
 
 // NewReader reads b.
 func NewReader(b []byte) *Reader { return &Reader{b: b} }
+
+// Open returns a Reader of the fields of b, a whole binary form (Marshal,
+// NewWriter), after its version byte; a wrong version or an empty b is
+// its first error. Read the value with DecodeFrom on its concrete type and
+// finish with End: as NewWriter, it keeps the reader and value off the
+// heap, which Unmarshal's interface does not.
+func Open(b []byte) Reader {
+	var r Reader
+	switch {
+	case len(b) == 0:
+		r.Fail(fmt.Errorf("%w: empty", ErrTruncated))
+	case b[0] != codecVersion:
+		r.Fail(fmt.Errorf("%w: version %d, want %d", ErrCorrupt, b[0], codecVersion))
+	default:
+		r.b = b[1:]
+	}
+	return r
+}
+
+// End returns the first error met, or one if anything is left unread.
+func (r *Reader) End() error { return r.done() }
 
 // Err returns the first error met, or nil.
 func (r *Reader) Err() error { return r.err }
@@ -303,23 +344,60 @@ func (r *Reader) Effects() runtime.Effects {
 	return fx
 }
 
-// Marshal returns v's binary form, version byte first.
+// Marshal returns v's binary form, version byte first. A value that says
+// how large its form can be (Sizer) gets a buffer of that size; a fixed
+// 128 bytes was five times a step result's size, and too small (a second
+// allocation) for a saga's plan, which made encoding most of a saga's
+// allocated bytes.
 func Marshal(v Value) []byte {
-	w := Writer{b: make([]byte, 1, 128)} // a prepare, a lock or a coordinator's progress is over 64 bytes
-	w.b[0] = codecVersion
+	var w Writer
+	if s, ok := v.(Sizer); ok {
+		w = NewWriter(s.SizeMax())
+	} else {
+		w.b = append(make([]byte, 0, 128), codecVersion) // a prepare, a lock or a coordinator's progress is over 64 bytes
+	}
 	v.EncodeTo(&w)
-	return w.b
+	return w.Bytes()
+}
+
+// Sizer is a Value that bounds the length of its binary form (version byte
+// excluded), so that Marshal allocates once and no more than it needs.
+// The Size functions bound the forms of its fields.
+type Sizer interface {
+	SizeMax() int
+}
+
+// Bounds of the binary forms of fields: a varint of an int (32 bits) takes
+// at most 5 bytes, a length (at most lenMax) 4.
+const (
+	SizeInt  = 5
+	SizeBool = 1
+	sizeLen  = 4
+)
+
+// SizeStr bounds the form of a string or byte string of n bytes.
+func SizeStr(n int) int { return sizeLen + n }
+
+// SizeAddress bounds the form of a.
+func SizeAddress(a runtime.Address) int { return SizeStr(len(a.Type)) + SizeStr(len(a.ID)) }
+
+// SizeMessage bounds the form of m.
+func SizeMessage(m runtime.Message) int { return SizeStr(len(m.Kind)) + SizeStr(len(m.Body)) }
+
+// SizeOptMessage bounds the form of a message that may be absent.
+func SizeOptMessage(m *runtime.Message) int {
+	if m == nil {
+		return SizeBool
+	}
+	return SizeBool + SizeMessage(*m)
 }
 
 // Unmarshal reads b, written by Marshal, into v.
 func Unmarshal(b []byte, v Target) error {
-	if len(b) == 0 {
-		return fmt.Errorf("%w: empty", ErrTruncated)
+	r := Open(b)
+	if r.err != nil {
+		return r.err
 	}
-	if b[0] != codecVersion {
-		return fmt.Errorf("%w: version %d, want %d", ErrCorrupt, b[0], codecVersion)
-	}
-	r := Reader{b: b[1:]}
 	v.DecodeFrom(&r)
-	return r.done()
+	return r.End()
 }

@@ -110,21 +110,30 @@ func (i *instance) setCachedFor(name string, b []byte, value any) {
 // Invoke runs the instance's function on e and returns what it did,
 // applying nothing: the effects are the pipeline's to apply, keep or drop.
 func (in *Instance) Invoke(e Envelope) (Effects, error) {
-	w := in.w
-	fn, ok := w.cfg.Registry.Lookup(e.To.Type)
-	if !ok {
-		return Effects{}, ErrUnknownType
-	}
-	w.stats.Invocations++
-	w.inv.begin(e, in.inst)
-	err := fn(&w.inv, e.Msg)
-	fx := &w.inv.effects
+	fx, err := in.InvokeInPlace(e)
 	return Effects{
 		Mutations: slices.Clone(fx.Mutations),
 		Sends:     slices.Clone(fx.Sends),
 		Delayed:   slices.Clone(fx.Delayed),
 		Responses: slices.Clone(fx.Responses),
 	}, err
+}
+
+// InvokeInPlace is Invoke without the copy: the effects it returns are the
+// worker's own buffer, which the next invocation on the worker reuses. A
+// pipeline that applies or drops them at once (a saga step) saves four
+// allocations per message; one that keeps them (a 2PC prepare) calls
+// Invoke. Changing the slices (removing a send, say) is allowed.
+func (in *Instance) InvokeInPlace(e Envelope) (*Effects, error) {
+	w := in.w
+	fn, ok := w.cfg.Registry.Lookup(e.To.Type)
+	if !ok {
+		return &Effects{}, ErrUnknownType
+	}
+	w.stats.Invocations++
+	w.inv.begin(e, in.inst)
+	err := fn(&w.inv, e.Msg)
+	return &w.inv.effects, err
 }
 
 // Apply applies effects as those of a successful invocation: state writes,

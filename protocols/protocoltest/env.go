@@ -345,7 +345,7 @@ func (p ixTap) Deliver(in *runtime.Instance, env runtime.Envelope) {
 }
 
 // ixStateNames are the state names an instance of these tests may hold.
-var ixStateNames = []string{"balance", "\x002pc.lock", "\x002pc.queue", "\x002pc.coord", "\x00saga.progress"}
+var ixStateNames = []string{"balance", "\x002pc.lock", "\x002pc.queue", "\x002pc.coord", "\x00saga.steps", "\x00saga.progress"}
 
 // ixInstanceState reads the instance's values of ixStateNames: a pipeline
 // sees an instance by name only.

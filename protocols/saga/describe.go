@@ -35,21 +35,32 @@ func DescribeMessage(m runtime.Message, d protocols.Describer) (s string, ok boo
 // stateNames names a saga's step states.
 var stateNames = map[int8]string{pending: "pending", succeeded: "succeeded", failed: "failed", compensated: "compensated", unsent: "unsent", compensatedEarly: "compensated-early"}
 
-// DescribeState renders a saga coordinator's progress; ok is false for any
-// other state name or a value that does not decode.
+// DescribeState renders a saga coordinator's plan or progress; ok is
+// false for any other state name or a value that does not decode.
 func DescribeState(name string, b []byte, d protocols.Describer) (s string, ok bool) {
-	var p progress
-	if name != stateSaga || protocols.Unmarshal(b, &p) != nil {
-		return "", false
+	switch name {
+	case statePlan:
+		var pl plan
+		if protocols.Unmarshal(b, &pl) != nil {
+			return "", false
+		}
+		f := protocols.Fields{"Caller:" + protocols.Addr(pl.Caller)}
+		f.Add("Steps", protocols.List(pl.Steps, func(st Step) string {
+			return protocols.Fields{"To:" + protocols.Addr(st.To), "Msg:" + d.Msg(st.Msg), "Compensation:" + d.Msg(st.Compensation)}.String()
+		}))
+		return f.String(), true
+	case stateProgress:
+		var p progress
+		if protocols.Unmarshal(b, &p) != nil {
+			return "", false
+		}
+		f := protocols.Fields{}
+		f.Add("States", protocols.List(p.States, func(s int8) string { return stateNames[s] }))
+		f.Add("Replies", protocols.List(p.Replies, d.OptMsg))
+		f.Add("Failed", strconv.FormatBool(p.Failed))
+		f.Add("Reason", protocols.Word(p.Reason))
+		f.Add("Decided", strconv.FormatBool(p.Decided))
+		return f.String(), true
 	}
-	f := protocols.Fields{"Caller:" + protocols.Addr(p.Caller)}
-	f.Add("Steps", protocols.List(p.Steps, func(st Step) string {
-		return protocols.Fields{"To:" + protocols.Addr(st.To), "Msg:" + d.Msg(st.Msg), "Compensation:" + d.Msg(st.Compensation)}.String()
-	}))
-	f.Add("States", protocols.List(p.States, func(s int8) string { return stateNames[s] }))
-	f.Add("Replies", protocols.List(p.Replies, d.OptMsg))
-	f.Add("Failed", strconv.FormatBool(p.Failed))
-	f.Add("Reason", protocols.Word(p.Reason))
-	f.Add("Decided", strconv.FormatBool(p.Decided))
-	return f.String(), true
+	return "", false
 }

@@ -136,16 +136,42 @@ const (
 	compensatedEarly = 5
 )
 
-const stateSaga = "\x00saga.progress"
+// A saga's state is two values, so that a step's result rewrites a few
+// bytes instead of every step's messages: the plan, written once when the
+// saga begins, and its progress, written at each result that leaves a step
+// still to report. Until the first result the progress is absent and means
+// the initial one (newProgress).
+const (
+	statePlan     = "\x00saga.steps"
+	stateProgress = "\x00saga.progress"
+)
 
+// plan is what a saga was asked to do. It never changes once written.
+type plan struct {
+	Caller runtime.Address
+	Steps  []Step
+}
+
+// progress is where a saga stands: each step's state and reply, and its
+// first failure.
 type progress struct {
-	Caller  runtime.Address
-	Steps   []Step
 	States  []int8
 	Replies []*runtime.Message
 	Failed  bool
 	Reason  string
 	Decided bool
+}
+
+// newProgress is a saga's progress before any step reported: every step
+// pending, or, in sequential mode, the first pending and the rest unsent.
+func newProgress(steps int, mode Mode) progress {
+	p := progress{States: make([]int8, steps), Replies: make([]*runtime.Message, steps)}
+	if mode == Sequential {
+		for i := 1; i < steps; i++ {
+			p.States[i] = unsent
+		}
+	}
+	return p
 }
 
 // Register registers s as the function type t.
@@ -160,39 +186,38 @@ func (s Saga) handle(ctx runtime.Context, msg runtime.Message) error {
 	if msg.Kind == kindResult {
 		return s.onResult(ctx, msg)
 	}
-	if _, busy := ctx.Get(stateSaga); busy {
+	if _, busy := ctx.Get(statePlan); busy {
 		return ErrBusy
 	}
 	steps, err := s.Begin(ctx, msg)
 	if err != nil {
 		return err
 	}
-	p := &progress{Caller: ctx.Caller(), Steps: steps, States: make([]int8, len(steps)), Replies: make([]*runtime.Message, len(steps))}
+	pl := &plan{Caller: ctx.Caller(), Steps: steps}
+	p := newProgress(len(steps), s.Mode)
 	for i := range steps {
-		if s.Mode == Sequential && i > 0 {
-			p.States[i] = unsent
-			continue
+		if p.States[i] == pending {
+			s.send(ctx, i, steps[i])
 		}
-		s.send(ctx, i, steps[i])
 	}
-	s.settle(ctx, p)
+	s.settle(ctx, pl, &p, true)
 	return nil
 }
 
 func (s Saga) send(ctx runtime.Context, i int, st Step) {
-	ctx.Send(st.To, protocols.Encode(kindStep, stepCall{Saga: ctx.Self(), Index: i, Msg: st.Msg}))
+	ctx.Send(st.To, encodeStep(stepCall{Saga: ctx.Self(), Index: i, Msg: st.Msg}))
 }
 
 func (s Saga) onResult(ctx runtime.Context, msg runtime.Message) error {
-	p, ok := load(ctx)
+	pl, p, ok := s.load(ctx)
 	if !ok {
 		return nil
 	}
-	var r stepResult
-	if err := protocols.Decode(msg, &r); err != nil {
+	r, err := decodeResult(msg)
+	if err != nil {
 		return err
 	}
-	if r.Index < 0 || r.Index >= len(p.Steps) || !awaiting(p.States[r.Index]) {
+	if r.Index < 0 || r.Index >= len(pl.Steps) || !awaiting(p.States[r.Index]) {
 		panic(fmt.Sprintf("saga: %v: result %+v does not match the saga", ctx.Self(), r))
 	}
 	switch {
@@ -202,40 +227,40 @@ func (s Saga) onResult(ctx runtime.Context, msg runtime.Message) error {
 		p.States[r.Index] = failed
 		if !p.Failed {
 			p.Failed, p.Reason = true, r.Reason
-			s.compensateSucceeded(ctx, p)
+			s.compensateSucceeded(ctx, pl, &p)
 		}
 	case p.Failed:
 		// A late success: undo it now.
 		p.States[r.Index] = succeeded
 		if s.Bug != BugSkipLateCompensation {
-			s.compensate(ctx, p, r.Index)
+			s.compensate(ctx, pl, &p, r.Index)
 		}
 	default:
 		p.States[r.Index], p.Replies[r.Index] = succeeded, r.Reply
-		if s.Mode == Sequential && r.Index+1 < len(p.Steps) {
+		if s.Mode == Sequential && r.Index+1 < len(pl.Steps) {
 			p.States[r.Index+1] = pending
-			s.send(ctx, r.Index+1, p.Steps[r.Index+1])
+			s.send(ctx, r.Index+1, pl.Steps[r.Index+1])
 		}
 	}
-	s.settle(ctx, p)
+	s.settle(ctx, pl, &p, false)
 	return nil
 }
 
 // compensateSucceeded undoes every succeeded step, newest first, and
 // forgets the steps never sent.
-func (s Saga) compensateSucceeded(ctx runtime.Context, p *progress) {
-	for i := len(p.Steps) - 1; i >= 0; i-- {
+func (s Saga) compensateSucceeded(ctx runtime.Context, pl *plan, p *progress) {
+	for i := len(pl.Steps) - 1; i >= 0; i-- {
 		switch p.States[i] {
 		case succeeded:
-			s.compensate(ctx, p, i)
+			s.compensate(ctx, pl, p, i)
 		case unsent:
 			p.States[i] = failed
 			if s.Bug == BugCompensateEarly {
-				s.compensate(ctx, p, i)
+				s.compensate(ctx, pl, p, i)
 			}
 		case pending:
 			if s.Bug == BugCompensateEarly {
-				s.compensate(ctx, p, i)
+				s.compensate(ctx, pl, p, i)
 				p.States[i] = compensatedEarly
 			}
 		}
@@ -246,8 +271,8 @@ func (s Saga) compensateSucceeded(ctx runtime.Context, p *progress) {
 // compensation.
 const compensationDelayMax runtime.Micros = 10_000
 
-func (s Saga) compensate(ctx runtime.Context, p *progress, i int) {
-	st := p.Steps[i]
+func (s Saga) compensate(ctx runtime.Context, pl *plan, p *progress, i int) {
+	st := pl.Steps[i]
 	if delay, late := ctx.Buggify(runtime.BuggifyDelayedDecision, compensationDelayMax); late {
 		ctx.SendAfter(delay, st.To, st.Compensation)
 	} else {
@@ -261,23 +286,30 @@ func (s Saga) compensate(ctx runtime.Context, p *progress, i int) {
 }
 
 // settle emits the outcome once it is known (all steps succeeded, or the
-// first failure) and forgets the saga once no step can still reply.
-func (s Saga) settle(ctx runtime.Context, p *progress) {
+// first failure) and forgets the saga once no step can still reply. At
+// begin it writes the plan, whose progress is still the initial one;
+// after a result, only the progress.
+func (s Saga) settle(ctx runtime.Context, pl *plan, p *progress, begin bool) {
 	if !p.Decided && (p.Failed || allIn(p.States, succeeded)) {
 		p.Decided = true
 		o := Outcome{Status: Completed, Replies: p.Replies}
 		if p.Failed {
-			o = Outcome{Status: Compensated, Reason: p.Reason, Replies: make([]*runtime.Message, len(p.Steps))}
+			o = Outcome{Status: Compensated, Reason: p.Reason, Replies: make([]*runtime.Message, len(pl.Steps))}
 		}
-		s.Decided(protocols.ReplyTo(ctx, p.Caller), o)
+		s.Decided(protocols.ReplyTo(ctx, pl.Caller), o)
 	}
-	for _, st := range p.States {
-		if awaiting(st) {
-			save(ctx, p)
-			return
-		}
+	if !slices.ContainsFunc(p.States, awaiting) {
+		ctx.Delete(statePlan)
+		ctx.Delete(stateProgress)
+		return
 	}
-	ctx.Delete(stateSaga)
+	if begin {
+		savePlan(ctx, pl)
+		return
+	}
+	w := protocols.NewWriter(p.SizeMax())
+	p.EncodeTo(&w)
+	ctx.Set(stateProgress, w.Bytes())
 }
 
 // awaiting reports whether a step in state st can still reply.
@@ -310,49 +342,55 @@ func (p *Participant) Deliver(in *runtime.Instance, e runtime.Envelope) {
 		in.Default(e)
 		return
 	}
-	var c stepCall
-	if err := protocols.Decode(e.Msg, &c); err != nil {
+	c, err := decodeStep(e.Msg)
+	if err != nil {
 		panic(fmt.Sprintf("saga: %v: %v", in.Address(), err))
 	}
-	fx, err := in.Invoke(runtime.Envelope{From: c.Saga, To: e.To, Request: e.Request, Msg: c.Msg})
+	// The effects are applied or dropped here and now, so the worker's own
+	// buffer will do (no copy).
+	fx, err := in.InvokeInPlace(runtime.Envelope{From: c.Saga, To: e.To, Request: e.Request, Msg: c.Msg})
 	r := stepResult{Index: c.Index, OK: err == nil}
 	if err != nil {
 		r.Reason = err.Error()
 	} else {
-		r.Reply = protocols.TakeReply(&fx, c.Saga)
-		in.Apply(fx)
+		r.Reply = protocols.TakeReply(fx, c.Saga)
+		in.Apply(*fx)
 	}
-	in.Send(runtime.Envelope{From: e.To, To: c.Saga, Request: e.Request, Msg: protocols.Encode(kindResult, r)})
+	in.Send(runtime.Envelope{From: e.To, To: c.Saga, Request: e.Request, Msg: encodeResult(r)})
 }
 
-// load returns the saga in flight, a copy the caller may change. The
-// decoded progress is cached with the instance (runtime.Cached), so each
-// step's result does not decode it again; the state's bytes stay the
-// truth, and the cache only ever holds what save wrote.
-func load(ctx runtime.Context) (*progress, bool) {
-	if v, ok := runtime.Cached(ctx, stateSaga); ok {
-		return v.(*progress).clone(), true
+// load returns the saga in flight: its plan, shared and never to be
+// changed, and its progress, the caller's to change. The decoded plan is
+// cached with the instance (runtime.Cached), so a step's result does not
+// decode every step's messages again; the state's bytes stay the truth,
+// and the cache only ever holds what savePlan wrote. The progress is a few
+// bytes and is decoded each time.
+func (s Saga) load(ctx runtime.Context) (*plan, progress, bool) {
+	var pl *plan
+	if v, ok := runtime.Cached(ctx, statePlan); ok {
+		pl = v.(*plan)
+	} else {
+		pl = new(plan)
+		if !protocols.Load(ctx, statePlan, pl) {
+			return nil, progress{}, false
+		}
+		runtime.SetCached(ctx, statePlan, pl)
+	}
+	b, ok := ctx.Get(stateProgress)
+	if !ok {
+		return pl, newProgress(len(pl.Steps), s.Mode), true
 	}
 	var p progress
-	if !protocols.Load(ctx, stateSaga, &p) {
-		return &p, false
+	r := protocols.Open(b)
+	p.DecodeFrom(&r)
+	if err := r.End(); err != nil || len(p.States) != len(pl.Steps) {
+		panic(fmt.Sprintf("saga: %v: corrupt progress of %d steps for a plan of %d: %v", ctx.Self(), len(p.States), len(pl.Steps), err))
 	}
-	runtime.SetCached(ctx, stateSaga, p.clone())
-	return &p, true
+	return pl, p, true
 }
 
-// save writes p and caches it: settle, its only caller, is the last thing
-// an invocation does with p.
-func save(ctx runtime.Context, p *progress) {
-	protocols.Save(ctx, stateSaga, p)
-	runtime.SetCached(ctx, stateSaga, p)
-}
-
-// clone copies what load's callers change in place (step states and
-// replies); steps and messages are never changed and are shared.
-func (p *progress) clone() *progress {
-	c := *p
-	c.States = slices.Clone(p.States)
-	c.Replies = slices.Clone(p.Replies)
-	return &c
+// savePlan writes the plan and caches it.
+func savePlan(ctx runtime.Context, pl *plan) {
+	protocols.Save(ctx, statePlan, pl)
+	runtime.SetCached(ctx, statePlan, pl)
 }
