@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"unsafe"
 
 	"github.com/flowtx/flowtx/runtime"
 )
@@ -262,7 +263,18 @@ func (r *Reader) take() []byte {
 	return b
 }
 
-func (r *Reader) Str() string { return string(r.take()) }
+// Str returns a string that shares the input's bytes, as Blob does: the
+// forms a Reader reads (message bodies, state values, snapshots) are never
+// modified once written (runtime.Context.Set and Message say so), and a
+// copy of every address and message kind was a third of a saga step's
+// allocations.
+func (r *Reader) Str() string {
+	b := r.take()
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
 
 // Blob returns a byte string; nil if empty. It aliases the input, which
 // callers never modify.

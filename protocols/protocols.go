@@ -45,13 +45,22 @@ func Save(ctx runtime.Context, name string, v Value) { ctx.Set(name, Marshal(v))
 // returns it: a participant sends it back with its vote or step result
 // instead of as a message of its own.
 func TakeReply(fx *runtime.Effects, caller runtime.Address) *runtime.Message {
+	if m, ok := TakeReplyMsg(fx, caller); ok {
+		return &m
+	}
+	return nil
+}
+
+// TakeReplyMsg is TakeReply returning the message itself: a caller that
+// only encodes the reply keeps it off the heap.
+func TakeReplyMsg(fx *runtime.Effects, caller runtime.Address) (runtime.Message, bool) {
 	for i, s := range fx.Sends {
 		if s.To == caller {
 			fx.Sends = append(fx.Sends[:i], fx.Sends[i+1:]...)
-			return &s.Msg
+			return s.Msg, true
 		}
 	}
-	return nil
+	return runtime.Message{}, false
 }
 
 // ReplyTo wraps the context a coordinator's outcome handler runs in, so

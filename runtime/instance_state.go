@@ -28,6 +28,12 @@ func (s *stateEntries) set(name string, value []byte) {
 		(*s)[i].Value = value
 		return
 	}
+	if *s == nil {
+		// Room for two: most instances hold two values (a record's
+		// balance and ledger, a saga's plan and progress), and growing
+		// from one allocated twice.
+		*s = make(stateEntries, 0, 2)
+	}
 	*s = slices.Insert(*s, i, Mutation{Name: name, Value: value})
 }
 

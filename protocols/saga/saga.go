@@ -353,7 +353,9 @@ func (p *Participant) Deliver(in *runtime.Instance, e runtime.Envelope) {
 	if err != nil {
 		r.Reason = err.Error()
 	} else {
-		r.Reply = protocols.TakeReply(fx, c.Saga)
+		if reply, ok := protocols.TakeReplyMsg(fx, c.Saga); ok {
+			r.Reply = &reply
+		}
 		in.Apply(*fx)
 	}
 	in.Send(runtime.Envelope{From: e.To, To: c.Saga, Request: e.Request, Msg: encodeResult(r)})
@@ -391,6 +393,8 @@ func (s Saga) load(ctx runtime.Context) (*plan, progress, bool) {
 
 // savePlan writes the plan and caches it.
 func savePlan(ctx runtime.Context, pl *plan) {
-	protocols.Save(ctx, statePlan, pl)
+	w := protocols.NewWriter(pl.SizeMax())
+	pl.EncodeTo(&w)
+	ctx.Set(statePlan, w.Bytes())
 	runtime.SetCached(ctx, statePlan, pl)
 }
