@@ -35,7 +35,7 @@ func BenchmarkRealtimeTransfers(b *testing.B) {
 // rate, and a p99 that grows with it, mean the job is saturated.
 func BenchmarkRealtimeTransfersOpenLoop(b *testing.B) {
 	for _, scenario := range []string{"transfer-2pc", "transfer-saga"} {
-		for _, rate := range []int{20_000, 50_000, 80_000} {
+		for _, rate := range []int{20_000, 50_000, 80_000, 120_000} {
 			b.Run(fmt.Sprintf("%s/offered=%d", scenario, rate), func(b *testing.B) {
 				cfg := Config{Scenario: scenario, Workers: 2, Clients: 256, Ops: rate / 256, Keys: 10_000,
 					ArrivalRate: rate, CheckpointInterval: 10 * sim.Millisecond, Faults: FaultsNone}
