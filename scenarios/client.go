@@ -260,17 +260,21 @@ func arrivalGaps(cfg Config, c runtime.ClientID, n int) []sim.Time {
 	return gaps
 }
 
-// Committed counts the client operations whose last answer says they took
-// effect: transfers committed or completed, and every other request
-// answered without a failure.
+// Committed counts the client operations that took effect.
 func (o Outcome) Committed() int {
 	n := 0
 	for _, ops := range o.Histories {
 		for _, op := range ops {
-			if op.Answered && op.Response.Failure == "" && (op.Request.Msg.Kind != opTransfer || tookEffect(op.Response.Msg.Kind)) {
+			if op.TookEffect() {
 				n++
 			}
 		}
 	}
 	return n
+}
+
+// TookEffect reports whether op's answer says it took effect: a transfer
+// committed or completed, any other request answered without a failure.
+func (op Op) TookEffect() bool {
+	return op.Answered && op.Response.Failure == "" && (op.Request.Msg.Kind != opTransfer || tookEffect(op.Response.Msg.Kind))
 }

@@ -80,16 +80,26 @@ type benchResult struct {
 	Committed   int     `json:"committed"`
 	WallSeconds float64 `json:"wall_s"`
 	PerSecond   float64 `json:"committed_per_s"`
-	P50Millis   float64 `json:"p50_ms"`
-	P99Millis   float64 `json:"p99_ms"`
-	CPUMicros   float64 `json:"cpu_us_per_op"`
-	Recoveries  int64   `json:"recoveries"`
-	Violations  int     `json:"violations"`
+	// Sustained is open-loop only: committed operations answered in the
+	// steady part of the arrivals (after their first quarter, until they
+	// stop) per second of it, leaving out the start-up and the drain.
+	Sustained  float64 `json:"sustained_per_s,omitempty"`
+	steady     int     // committed operations answered in the steady part
+	steadyS    float64 // its length, seconds
+	P50Millis  float64 `json:"p50_ms"`
+	P99Millis  float64 `json:"p99_ms"`
+	CPUMicros  float64 `json:"cpu_us_per_op"`
+	Recoveries int64   `json:"recoveries"`
+	Violations int     `json:"violations"`
 }
 
 func (r benchResult) String() string {
-	return fmt.Sprintf("committed=%d wall=%.2fs committed/s=%.0f p50=%.1fms p99=%.1fms cpu-us/op=%.1f recoveries=%d violations=%d",
-		r.Committed, r.WallSeconds, r.PerSecond, r.P50Millis, r.P99Millis, r.CPUMicros, r.Recoveries, r.Violations)
+	s := fmt.Sprintf("committed=%d wall=%.2fs committed/s=%.0f", r.Committed, r.WallSeconds, r.PerSecond)
+	if r.Sustained > 0 {
+		s += fmt.Sprintf(" sustained/s=%.0f", r.Sustained)
+	}
+	return s + fmt.Sprintf(" p50=%.1fms p99=%.1fms cpu-us/op=%.1f recoveries=%d violations=%d",
+		r.P50Millis, r.P99Millis, r.CPUMicros, r.Recoveries, r.Violations)
 }
 
 func runBench(cfg scenarios.Config, runs int, storeDir string, asJSON bool, stdout, stderr io.Writer) int {
@@ -116,6 +126,8 @@ func runBench(cfg scenarios.Config, runs int, storeDir string, asJSON bool, stdo
 		total.WallSeconds += r.WallSeconds
 		total.Recoveries += r.Recoveries
 		total.Violations += r.Violations
+		total.steady += r.steady
+		total.steadyS += r.steadyS
 		latencies = append(latencies, lat...)
 		cpu += used
 	}
@@ -151,22 +163,41 @@ func benchOnce(cfg scenarios.Config, storeDir string) (benchResult, []sim.Time, 
 		return benchResult{}, nil, 0, nil, err
 	}
 	outcome, violations := job.Check(d.Process)
+	r := benchResult{Seed: cfg.Seed, Committed: outcome.Committed(), WallSeconds: wall.Seconds(),
+		Recoveries: job.Checkpoints().Recoveries, Violations: len(violations)}
 	var latencies []sim.Time
+	from, until := steadyWindow(cfg)
 	for _, h := range outcome.Histories {
 		for _, op := range h {
 			if op.Answered {
 				latencies = append(latencies, op.Return-op.Call)
 			}
+			if op.TookEffect() && op.Return >= from && op.Return < until {
+				r.steady++
+			}
 		}
 	}
-	r := benchResult{Seed: cfg.Seed, Committed: outcome.Committed(), WallSeconds: wall.Seconds(),
-		Recoveries: job.Checkpoints().Recoveries, Violations: len(violations)}
+	r.steadyS = float64(until-from) / float64(sim.Second)
 	return summarize(r, latencies, used), latencies, used, violations, nil
+}
+
+// steadyWindow is the steady part of an open-loop run's arrivals, in the
+// driver's time since the start: from a quarter of the way in (start-up
+// over) to when the last arrivals are due. Empty for a closed loop.
+func steadyWindow(cfg scenarios.Config) (from, until sim.Time) {
+	if cfg.ArrivalRate == 0 {
+		return 0, 0
+	}
+	until = sim.Time(int64(cfg.Clients) * int64(cfg.Ops) * int64(sim.Second) / int64(cfg.ArrivalRate))
+	return until / 4, until
 }
 
 // summarize fills r's rates and percentiles from its totals.
 func summarize(r benchResult, latencies []sim.Time, cpu time.Duration) benchResult {
 	r.PerSecond = float64(r.Committed) / max(r.WallSeconds, 1e-9)
+	if r.steadyS > 0 {
+		r.Sustained = float64(r.steady) / r.steadyS
+	}
 	r.CPUMicros = float64(cpu.Microseconds()) / float64(max(r.Committed, 1))
 	if len(latencies) > 0 {
 		slices.Sort(latencies)
