@@ -216,59 +216,70 @@ func Resolve(cfg Config) (Config, error) {
 	cfg.CheckpointInterval = orDefault(cfg.CheckpointInterval, checkpointIntervalDefault)
 	cfg.Faults = orDefault(cfg.Faults, FaultsNone)
 	cfg.FaultSpan = orDefault(cfg.FaultSpan, faultSpanDefault)
+	return cfg, validate(cfg)
+}
+
+// validate names the first field of a resolved config that is out of
+// range, or the schedule's first problem.
+func validate(cfg Config) error {
 	switch {
 	case cfg.Workers < 1 || cfg.Workers > workersMax:
-		return cfg, fmt.Errorf("workers %d: want 1..%d", cfg.Workers, workersMax)
+		return fmt.Errorf("workers %d: want 1..%d", cfg.Workers, workersMax)
 	case cfg.Clients < 1 || cfg.Clients > clientsMax:
-		return cfg, fmt.Errorf("clients %d: want 1..%d", cfg.Clients, clientsMax)
+		return fmt.Errorf("clients %d: want 1..%d", cfg.Clients, clientsMax)
 	case cfg.ArrivalRate < 0 || cfg.ArrivalRate > arrivalRateMax:
-		return cfg, fmt.Errorf("arrival rate %d/s: want 0 (closed loop) .. %d", cfg.ArrivalRate, arrivalRateMax)
+		return fmt.Errorf("arrival rate %d/s: want 0 (closed loop) .. %d", cfg.ArrivalRate, arrivalRateMax)
 	case cfg.Ops < 1 || cfg.Ops > opsMax:
-		return cfg, fmt.Errorf("ops %d: want 1..%d", cfg.Ops, opsMax)
+		return fmt.Errorf("ops %d: want 1..%d", cfg.Ops, opsMax)
 	case cfg.Keys < 1 || cfg.Keys > keysMax:
-		return cfg, fmt.Errorf("keys %d: want 1..%d", cfg.Keys, keysMax)
+		return fmt.Errorf("keys %d: want 1..%d", cfg.Keys, keysMax)
 	case cfg.Disjoint && cfg.Keys < cfg.Clients:
-		return cfg, fmt.Errorf("disjoint keys: %d keys for %d clients, want at least one each", cfg.Keys, cfg.Clients)
+		return fmt.Errorf("disjoint keys: %d keys for %d clients, want at least one each", cfg.Keys, cfg.Clients)
 	case cfg.InvocationCost < 0:
-		return cfg, fmt.Errorf("invocation cost %d: want >= 0", cfg.InvocationCost)
+		return fmt.Errorf("invocation cost %d: want >= 0", cfg.InvocationCost)
 	case cfg.TimeLimit <= 0:
-		return cfg, fmt.Errorf("time limit %v: want > 0", cfg.TimeLimit)
+		return fmt.Errorf("time limit %v: want > 0", cfg.TimeLimit)
 	case cfg.Protocol != "" && cfg.TransferShare != NoTransfers && (cfg.TransferShare < 1 || cfg.TransferShare > 100):
-		return cfg, fmt.Errorf("transfer share %d%%: want 0..100", cfg.TransferShare)
+		return fmt.Errorf("transfer share %d%%: want 0..100", cfg.TransferShare)
 	case cfg.Protocol != "" && cfg.Protocol != protocol2PC && cfg.Protocol != protocolSaga:
-		return cfg, fmt.Errorf("protocol %q: want %s or %s", cfg.Protocol, protocol2PC, protocolSaga)
+		return fmt.Errorf("protocol %q: want %s or %s", cfg.Protocol, protocol2PC, protocolSaga)
 	case cfg.ReadKeys < 0 || cfg.ReadKeys > min(readKeysMax, cfg.Keys):
-		return cfg, fmt.Errorf("read keys %d: want 0..%d (and no more than the keys)", cfg.ReadKeys, min(readKeysMax, cfg.Keys))
+		return fmt.Errorf("read keys %d: want 0..%d (and no more than the keys)", cfg.ReadKeys, min(readKeysMax, cfg.Keys))
 	case cfg.ReadKeys > 1 && cfg.Protocol != protocol2PC:
-		return cfg, fmt.Errorf("read keys %d: reads of several records are 2PC transactions; protocol is %q", cfg.ReadKeys, cfg.Protocol)
+		return fmt.Errorf("read keys %d: reads of several records are 2PC transactions; protocol is %q", cfg.ReadKeys, cfg.Protocol)
 	case !(cfg.Zipf == 0 || cfg.Zipf > 0 && cfg.Zipf < 1):
-		return cfg, fmt.Errorf("zipf theta %g: want 0 (uniform) or in (0, 1)", cfg.Zipf)
+		return fmt.Errorf("zipf theta %g: want 0 (uniform) or in (0, 1)", cfg.Zipf)
 	case cfg.InitialBalance < NoBalance || cfg.AmountMax < 1:
-		return cfg, fmt.Errorf("initial balance %d, amount max %d: want >= 0 and >= 1", cfg.InitialBalance, cfg.AmountMax)
+		return fmt.Errorf("initial balance %d, amount max %d: want >= 0 and >= 1", cfg.InitialBalance, cfg.AmountMax)
 	case !slices.Contains([]string{FaultsNone, FaultsCrash, FaultsNetwork, FaultsAll, FaultsSwarm, FaultsGiven}, cfg.Faults):
-		return cfg, fmt.Errorf("faults %q: want %s, %s, %s, %s, %s or %s (with a schedule)", cfg.Faults, FaultsNone, FaultsCrash, FaultsNetwork, FaultsAll, FaultsSwarm, FaultsGiven)
+		return fmt.Errorf("faults %q: want %s, %s, %s, %s, %s or %s (with a schedule)", cfg.Faults, FaultsNone, FaultsCrash, FaultsNetwork, FaultsAll, FaultsSwarm, FaultsGiven)
 	case cfg.Faults != FaultsGiven && cfg.Schedule != nil:
-		return cfg, fmt.Errorf("a fault schedule is given but faults is %q, not %q", cfg.Faults, FaultsGiven)
+		return fmt.Errorf("a fault schedule is given but faults is %q, not %q", cfg.Faults, FaultsGiven)
 	case cfg.Faults != FaultsNone && cfg.CheckpointInterval < 0:
-		return cfg, fmt.Errorf("faults %q need checkpoints to recover from: checkpoint interval must be > 0", cfg.Faults)
+		return fmt.Errorf("faults %q need checkpoints to recover from: checkpoint interval must be > 0", cfg.Faults)
 	case cfg.FaultSpan <= 0 || cfg.FaultSpan >= cfg.TimeLimit:
-		return cfg, fmt.Errorf("fault span %v: want in (0, time limit %v)", cfg.FaultSpan, cfg.TimeLimit)
+		return fmt.Errorf("fault span %v: want in (0, time limit %v)", cfg.FaultSpan, cfg.TimeLimit)
 	}
+	if cfg.Bug != runtime.NoBug && !knownBug(cfg.Bug) {
+		return fmt.Errorf("unknown bug %q", cfg.Bug)
+	}
+	return validateSchedule(cfg)
+}
+
+// validateSchedule checks a given fault schedule against the job it is for.
+func validateSchedule(cfg Config) error {
 	if err := cfg.Schedule.Validate(cfg.Workers); err != nil {
-		return cfg, err
+		return err
 	}
 	for _, e := range cfg.Schedule {
 		if e.Kind == faults.ClientTimeout && e.Client >= cfg.Clients {
-			return cfg, fmt.Errorf("fault schedule: %v: no client %d in a job of %d", e, e.Client, cfg.Clients)
+			return fmt.Errorf("fault schedule: %v: no client %d in a job of %d", e, e.Client, cfg.Clients)
 		}
 	}
 	if end := cfg.Schedule.End(); end >= cfg.TimeLimit {
-		return cfg, fmt.Errorf("fault schedule ends at %v, not before the time limit %v", end, cfg.TimeLimit)
+		return fmt.Errorf("fault schedule ends at %v, not before the time limit %v", end, cfg.TimeLimit)
 	}
-	if cfg.Bug != runtime.NoBug && !knownBug(cfg.Bug) {
-		return cfg, fmt.Errorf("unknown bug %q", cfg.Bug)
-	}
-	return cfg, nil
+	return nil
 }
 
 func knownBug(b runtime.Bug) bool {
