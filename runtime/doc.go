@@ -363,7 +363,9 @@
 // it on that channel, leaves up to 20ms late, so the channel stays FIFO
 // and in sequence) and BuggifyDuplicateRequest (a client appends a
 // request again under the same id, up to 50ms later: Idempotent ingress,
-// above).
+// above). The transaction protocols reach BuggifyDelayedDecision through
+// Context.Buggify: a 2PC decision or a saga compensation sent up to 10ms
+// late, through SendAfter.
 //
 // # Purity
 //

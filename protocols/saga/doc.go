@@ -41,5 +41,7 @@
 // other message.
 //
 // Bugs lists deliberately broken variants (skip late compensation,
-// compensate twice) that the scenario checks must catch.
+// compensate twice, compensate every step not seen to fail) that the
+// scenario checks must catch. A saga's compensations may go out late
+// under BUGGIFY (runtime.BuggifyDelayedDecision, through Context.Buggify).
 package saga

@@ -96,6 +96,8 @@
 // holdersMax holders, and at most queueMax messages wait behind a lock.
 // Bugs lists deliberately broken variants (apply at prepare, unlock before
 // commit, commit on a no, commit with a vote missing, dirty read, queue
-// served newest first) that the interaction tests, the scenario checks and
-// `flowtx selftest` must catch.
+// served newest first, a read-only prepare joining an exclusive lock)
+// that the interaction tests, the scenario checks and `flowtx selftest`
+// must catch. Under BUGGIFY a coordinator may send its decision late
+// (runtime.BuggifyDelayedDecision, through Context.Buggify).
 package twopc
