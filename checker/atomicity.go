@@ -17,6 +17,9 @@ func CheckAtomicity(h History) Verdict {
 	if h.Ledgers == nil {
 		return undecided(check, "the run did not reach quiescence, so there are no ledgers")
 	}
+	if v, fine := checkWellFormed(h); !fine {
+		return v
+	}
 	transfers := map[string]Op{}
 	for _, o := range h.Ops {
 		if o.Kind == Transfer {
@@ -37,6 +40,9 @@ func CheckAtomicity(h History) Verdict {
 			if s == nil {
 				s = &stepLedger{}
 				steps[e.Txn][key] = s
+			}
+			if e.Compensation && h.Serializable {
+				return violation(check, fmt.Sprintf("ledger of %s compensates %s, but 2PC never compensates: it applies a step only at commit", key, e.Txn), o)
 			}
 			if why := s.add(e, o, key); why != "" {
 				return violation(check, fmt.Sprintf("%s on %s: %s", e.Txn, key, why), o)

@@ -13,7 +13,14 @@ type Options struct {
 // fixed order: exactly-once, liveness, final-state accounting, atomicity,
 // session order, strict serializability (serializable: porcupine, then
 // the ledgers' order).
+//
+// A history that is not well formed (checkWellFormed) gets one verdict, a
+// violation that names the first bad operation, and no other: the other
+// checks cannot judge it.
 func Check(h History, o Options) []Verdict {
+	if v, fine := checkWellFormed(h); !fine {
+		return []Verdict{v}
+	}
 	serial := serializable(h, o.SerializableTimeout)
 	return []Verdict{CheckExactlyOnce(h), CheckLiveness(h), CheckAccounting(h), CheckAtomicity(h), CheckSessionOrder(h), serial}
 }
@@ -27,9 +34,15 @@ func serializable(h History, timeout time.Duration) Verdict {
 	if timeout <= 0 {
 		timeout = serializableTimeoutDefault
 	}
-	v, _, _ := CheckSerializable(h, min(timeout, quickSearch))
-	if v.Result == Undecided && timeout > quickSearch {
-		v, _, _ = CheckSerializable(h, timeout-quickSearch)
+	v, _, model := searchSerializable(h, min(timeout, quickSearch))
+	if v.Result != Undecided || !h.Serializable {
+		return v
+	}
+	if byLedgers, found := serializableByLedgers(h, model); found {
+		return byLedgers
+	}
+	if timeout > quickSearch {
+		v, _, _ = searchSerializable(h, timeout-quickSearch)
 	}
 	return v
 }

@@ -1,6 +1,7 @@
 package checker
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -10,9 +11,17 @@ func step(txn string, delta int64) Entry { return Entry{Txn: txn, Delta: delta} 
 
 func undo(txn string, delta int64) Entry { return Entry{Txn: txn, Delta: delta, Compensation: true} }
 
-// withLedgers is h with the given ledgers for keys a and b.
+// withLedgers is h, as a saga history, with the given ledgers for keys a
+// and b.
 func withLedgers(h History, a, b []Entry) History {
 	h.Ledgers = map[string][]Entry{"a": a, "b": b}
+	h.Serializable = false
+	return h
+}
+
+// as2PC is h as a 2PC history.
+func as2PC(h History) History {
+	h.Serializable = true
 	return h
 }
 
@@ -61,6 +70,10 @@ func TestAtomicityPairs(t *testing.T) {
 			ok:  withLedgers(unknown, []Entry{step("t1", -3), undo("t1", 3)}, nil),
 			bad: withLedgers(unknown, []Entry{step("t1", -3)}, nil),
 		},
+		"2PC never compensates": {
+			ok:  as2PC(withLedgers(failed, nil, nil)),
+			bad: as2PC(withLedgers(failed, []Entry{step("t1", -3), undo("t1", 3)}, nil)),
+		},
 		"ledger entries belong to submitted transfers": {
 			ok:  withLedgers(committed, []Entry{step("t1", -3)}, []Entry{step("t1", 3)}),
 			bad: withLedgers(committed, []Entry{step("t1", -3)}, []Entry{step("t1", 3), step("t9", 3)}),
@@ -107,4 +120,35 @@ func TestSessionOrderPairs(t *testing.T) {
 		require.Equal(t, Violation, v.Result, "%s: bad twin: %v", name, v)
 		require.Len(t, v.Witness, 2, "%s: the read and the write", name)
 	}
+}
+
+// A history the checks cannot judge is one violation, never a pass: an
+// unknown status must not read as "took no effect".
+func TestMalformedHistoriesAreViolations(t *testing.T) {
+	good := history(transfer("t1", 1, "a", "b", 3, Committed, 0, 10, 7, 13), readKeys("r1", 2, []string{"a", "b"}, []int64{7, 13}, 20, 30))
+	good.Ledgers = map[string][]Entry{"a": {step("t1", -3)}, "b": {step("t1", 3)}}
+	for _, v := range Check(good, Options{}) {
+		require.NotEqual(t, Violation, v.Result, v.String())
+	}
+	for name, change := range map[string]func(*Op){
+		"unknown status":         func(o *Op) { o.Status = "unreadable answer" },
+		"unknown kind":           func(o *Op) { o.Kind = "scan" },
+		"transfer with one key":  func(o *Op) { o.Keys = o.Keys[:1] },
+		"transfer to itself":     func(o *Op) { o.Keys = []string{"a", "a"} },
+		"committed, three reads": func(o *Op) { o.Values = []int64{1, 2, 3} },
+	} {
+		h := good
+		h.Ops = slices.Clone(good.Ops)
+		change(&h.Ops[0])
+		v := Check(h, Options{})
+		require.Len(t, v, 1, name)
+		require.Equal(t, Violation, v[0].Result, "%s: %v", name, v[0])
+		require.Equal(t, "well-formed-history", v[0].Check, name)
+		s, _, _ := CheckSerializable(h, 0)
+		require.Equal(t, Violation, s.Result, "%s: CheckSerializable", name)
+	}
+	noKeys := good
+	noKeys.Ops = slices.Clone(good.Ops)
+	noKeys.Ops[1].Keys = nil
+	require.Equal(t, Violation, Check(noKeys, Options{})[0].Result, "a read of no key")
 }

@@ -54,7 +54,14 @@ type orderBuilder struct {
 	loose   map[string][]int // eligible free operations per key, waiting for their balance
 	dirty   []string         // keys whose loose operations may now be placed
 	latest  bool             // slot a free operation in the last gap that fits, not the first
+	work    int              // chain positions gap has looked at, bounded by gapWorkMax
 }
+
+// gapWorkMax bounds the chain positions slotting looks at: a gap search
+// scans its key's chain, so many reads of a few hot keys cost their
+// product; past the bound the builder gives up (no order, which proves
+// nothing) rather than keep the checker busy for minutes.
+const gapWorkMax = 50_000_000
 
 // role is how an operation finds its place.
 type role uint8
@@ -101,10 +108,13 @@ func newOrderBuilder(h History, model porcupine.Model, latest bool) (*orderBuild
 	}
 	b.placed, b.queued = make([]bool, len(b.ops)), make([]bool, len(b.ops))
 	b.on = make([][]string, len(b.ops))
-	for k, c := range b.chains { // order-independent: fills per-op slices from per-key chains
+	for k, c := range b.chains { // order-independent: the per-op slices are sorted below
 		for _, i := range c {
 			b.on[i] = append(b.on[i], k)
 		}
+	}
+	for i := range b.on {
+		slices.Sort(b.on[i])
 	}
 	byKey := map[string][]int{} // single-key free operations, by key
 	for i, o := range b.ops {
@@ -114,6 +124,9 @@ func newOrderBuilder(h History, model porcupine.Model, latest bool) (*orderBuild
 	}
 	for _, k := range h.Keys {
 		b.slotFree(k, byKey[k], h.Initial)
+	}
+	if b.work > gapWorkMax {
+		return nil, false
 	}
 	b.indexRealTime()
 	return b, true
@@ -157,6 +170,10 @@ func (b *orderBuilder) slotFree(k string, frees []int, initial int64) {
 // every one called after o returned, with the balance o saw (a read) or
 // too low for it (a failed transfer).
 func (b *orderBuilder) gap(o Op, chain []int, balance []int64) (int, bool) {
+	b.work += len(chain)
+	if b.work > gapWorkMax {
+		return 0, false
+	}
 	lo, hi := 0, len(chain)
 	for s, i := range chain {
 		if b.ops[i].Return < o.Call {

@@ -23,8 +23,25 @@ func CheckSerializable(h History, timeout time.Duration) (Verdict, porcupine.Lin
 	if timeout <= 0 {
 		timeout = serializableTimeoutDefault
 	}
+	v, info, model := searchSerializable(h, timeout)
+	if v.Result != Undecided {
+		return v, info, model
+	}
+	if byLedgers, found := serializableByLedgers(h, model); found {
+		byLedgers.Detail = fmt.Sprintf("porcupine gave up after %v; %s", timeout, byLedgers.Detail)
+		return byLedgers, info, model
+	}
+	return v, info, model
+}
+
+// searchSerializable is porcupine's search alone, bounded by timeout, on
+// a well-formed history (anything else is a violation, not a search).
+func searchSerializable(h History, timeout time.Duration) (Verdict, porcupine.LinearizationInfo, porcupine.Model) {
 	const check = "strict-serializability"
 	model := balanceModel(h)
+	if v, fine := checkWellFormed(h); !fine {
+		return v, porcupine.LinearizationInfo{}, model
+	}
 	if !h.Serializable {
 		v := ok(check)
 		v.Detail = "not promised by this protocol, not checked"
@@ -36,10 +53,6 @@ func CheckSerializable(h History, timeout time.Duration) (Verdict, porcupine.Lin
 		return ok(check), info, model
 	case porcupine.Illegal:
 		return violation(check, "no order of the transactions explains what clients saw", witness(h, info)...), info, model
-	}
-	if v, found := serializableByLedgers(h, model); found {
-		v.Detail = fmt.Sprintf("porcupine gave up after %v; %s", timeout, v.Detail)
-		return v, info, model
 	}
 	return undecided(check, fmt.Sprintf("search gave up after %v", timeout)), info, model
 }
@@ -179,7 +192,12 @@ func balanceModel(h History) porcupine.Model {
 			b, o := state.(balances), input.(Op)
 			switch o.Kind {
 			case Read:
-				return o.Status != Committed || readMatches(ks, b, o), b
+				switch o.Status {
+				case Committed:
+					return readMatches(ks, b, o), b
+				case Failed, Unknown:
+					return true, b // took no effect, or need not have
+				}
 			case Transfer:
 				return stepTransfer(ks, b, o)
 			}

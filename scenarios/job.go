@@ -6,6 +6,7 @@ import (
 	"sort"
 	"sync/atomic"
 
+	"github.com/flowtx/flowtx/checker"
 	"github.com/flowtx/flowtx/faults"
 	"github.com/flowtx/flowtx/runtime"
 	"github.com/flowtx/flowtx/sim"
@@ -437,4 +438,14 @@ func checkClient(c runtime.ClientID, log *clientLog, want int) []string {
 		v = append(v, fmt.Sprintf("liveness: client %d has %d of %d requests answered (%d operations drawn)", c, answered, len(log.ops), want))
 	}
 	return v
+}
+
+// History is what the checker judges of an outcome of this job: false
+// for a workload that keeps no history (bank, chain).
+func (j *Job) History(o Outcome) (checker.History, bool) {
+	h, ok := j.workload.(historian)
+	if !ok {
+		return checker.History{}, false
+	}
+	return h.History(o), true
 }

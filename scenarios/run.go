@@ -107,7 +107,7 @@ func runJob(job *Job, trace func(sim.TraceEvent)) Result {
 		if h, ok := job.workload.(historian); ok && !cfg.NoChecker {
 			hist := h.History(outcome)
 			if !settled {
-				hist.Final = nil // no final state to account for
+				hist.Final, hist.Ledgers = nil, nil // no final state to account for, no ledgers to audit
 			}
 			res.History = &hist
 			res.Verdicts = checker.Check(hist, checker.Options{})

@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/flowtx/flowtx/checker"
 	"github.com/flowtx/flowtx/scenarios"
 	"github.com/flowtx/flowtx/sim"
 	"github.com/flowtx/flowtx/sim/realtime"
@@ -163,6 +164,7 @@ func benchOnce(cfg scenarios.Config, storeDir string) (benchResult, []sim.Time, 
 		return benchResult{}, nil, 0, nil, err
 	}
 	outcome, violations := job.Check(d.Process)
+	violations = append(violations, benchVerdicts(job, outcome)...)
 	r := benchResult{Seed: cfg.Seed, Committed: outcome.Committed(), WallSeconds: wall.Seconds(),
 		Recoveries: job.Checkpoints().Recoveries, Violations: len(violations)}
 	var latencies []sim.Time
@@ -190,6 +192,25 @@ func steadyWindow(cfg scenarios.Config) (from, until sim.Time) {
 	}
 	until = sim.Time(int64(cfg.Clients) * int64(cfg.Ops) * int64(sim.Second) / int64(cfg.ArrivalRate))
 	return until / 4, until
+}
+
+// benchVerdicts runs the checker's checks that scale to a bench's
+// histories (exactly-once, final-state accounting, atomicity, session
+// order) and returns their violations. Strict serializability is left out:
+// tens of thousands of transfers in flight at once are beyond porcupine's
+// search, and a run on the wall clock cannot be replayed to look closer.
+func benchVerdicts(job *scenarios.Job, outcome scenarios.Outcome) []string {
+	h, ok := job.History(outcome)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, v := range []checker.Verdict{checker.CheckExactlyOnce(h), checker.CheckAccounting(h), checker.CheckAtomicity(h), checker.CheckSessionOrder(h)} {
+		if v.Result == checker.Violation {
+			out = append(out, v.String())
+		}
+	}
+	return out
 }
 
 // summarize fills r's rates and percentiles from its totals.

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"text/tabwriter"
 
+	"github.com/flowtx/flowtx/checker"
 	"github.com/flowtx/flowtx/protocols/saga"
 	"github.com/flowtx/flowtx/scenarios"
 )
@@ -107,7 +108,7 @@ func huntVariant(v scenarios.Variant, seeds int) variantResult {
 			r.err = err
 			return r
 		}
-		if res.OK {
+		if res.OK || !definite(res.Violations) {
 			continue
 		}
 		r.caughts = append(r.caughts, i+1)
@@ -137,6 +138,17 @@ func medianGap(caughts []int) int {
 	}
 	slices.Sort(gaps)
 	return gaps[len(gaps)/2]
+}
+
+// definite reports whether a failed seed has a violation that is not an
+// unknown verdict: a search that gave up has caught nothing.
+func definite(violations []string) bool {
+	for _, v := range violations {
+		if !strings.Contains(v, ": "+string(checker.Undecided)+": ") {
+			return true
+		}
+	}
+	return false
 }
 
 // violationKinds names the kinds of a run's violations, in order, each
