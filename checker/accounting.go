@@ -20,6 +20,9 @@ func CheckAccounting(h History) Verdict {
 	if h.Final == nil {
 		return undecided(check, "the run did not reach quiescence, so there is no final state")
 	}
+	if v, fine := checkWellFormed(h); !fine {
+		return v
+	}
 	want := map[string]int64{}
 	for _, k := range h.Keys {
 		want[k] = h.Initial

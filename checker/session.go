@@ -23,6 +23,9 @@ import (
 //
 // History.Ops must list each client's operations in submission order.
 func CheckSessionOrder(h History) Verdict {
+	if v, fine := checkWellFormed(h); !fine {
+		return v
+	}
 	writers := map[Field]sessionWrite{} // who wrote each value of each key's field, and when in its session
 	position := map[int]int{}           // next position in each client's session
 	sessionOf := make([]int, len(h.Ops))
