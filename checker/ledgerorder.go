@@ -270,9 +270,12 @@ func (b *orderBuilder) admit() bool {
 		i := heap.Pop(&b.waiting).(waitItem).op
 		admitted = true
 		if b.role[i] == free {
-			k := b.ops[i].Keys[0]
-			b.loose[k] = append(b.loose[k], i)
-			b.dirty = append(b.dirty, k)
+			// Under every key it reads: the balance it waits for may
+			// come on any of them.
+			for _, k := range b.ops[i].Keys[:b.freeKeys(i)] {
+				b.loose[k] = append(b.loose[k], i)
+				b.dirty = append(b.dirty, k)
+			}
 			continue
 		}
 		b.offer(i)
@@ -302,6 +305,16 @@ func (b *orderBuilder) offerChainHead(k string) {
 	}
 }
 
+// freeKeys is how many of free operation i's keys it waits on: a read,
+// all of them; a failed transfer, its source only (the balance it found
+// short).
+func (b *orderBuilder) freeKeys(i int) int {
+	if b.ops[i].Kind == Read {
+		return len(b.ops[i].Keys)
+	}
+	return 1
+}
+
 // placeLoose places the eligible free operations of the dirty keys that
 // the current balances allow (placing one changes no balance) and reports
 // whether it placed any.
@@ -312,6 +325,9 @@ func (b *orderBuilder) placeLoose() bool {
 		b.dirty = b.dirty[:len(b.dirty)-1]
 		kept := b.loose[k][:0]
 		for _, i := range b.loose[k] {
+			if b.placed[i] {
+				continue // placed from another of its keys' lists
+			}
 			if b.place(i) {
 				placed = true
 				continue
