@@ -91,6 +91,12 @@ func update(id string, client int, key, field, value string) Op {
 	return Op{ID: id, Client: client, Kind: Update, Keys: []string{key}, Status: Committed, Write: &Field{Name: field, Value: value}}
 }
 
+func failedUpdate(id string, client int, key, field, value string) Op {
+	o := update(id, client, key, field, value)
+	o.Status = Failed
+	return o
+}
+
 func readFields(id string, client int, key string, fields map[string]string) Op {
 	return Op{ID: id, Client: client, Kind: Read, Keys: []string{key}, Status: Committed, Values: []int64{10}, Fields: fields}
 }
@@ -109,6 +115,14 @@ func TestSessionOrderPairs(t *testing.T) {
 			ok:  history(update("u1", 1, "a", "f1", "x"), update("u2", 1, "a", "f1", "y"), readFields("r3", 1, "a", map[string]string{"f1": "y"})),
 			bad: history(update("u1", 1, "a", "f1", "x"), update("u2", 1, "a", "f1", "y"), readFields("r3", 1, "a", map[string]string{"f1": "x"})),
 		},
+		"a read sees only values updates wrote": {
+			ok:  history(update("u1", 1, "a", "f1", "x"), readFields("r2", 2, "a", map[string]string{"f1": "x"})),
+			bad: history(update("u1", 1, "a", "f1", "x"), readFields("r2", 2, "a", map[string]string{"f1": "y"})),
+		},
+		"a read never sees a failed update's value": {
+			ok:  history(update("u1", 1, "a", "f1", "x"), readFields("r2", 2, "a", map[string]string{"f1": "x"})),
+			bad: history(failedUpdate("u1", 1, "a", "f1", "x"), readFields("r2", 2, "a", map[string]string{"f1": "x"})),
+		},
 		"another client's value is allowed, its own future is not": {
 			ok:  history(update("u1", 1, "a", "f1", "x"), update("v1", 2, "a", "f1", "z"), readFields("r2", 1, "a", map[string]string{"f1": "z"})),
 			bad: history(readFields("r1", 2, "a", map[string]string{"f1": "z"}), update("v1", 2, "a", "f1", "z")),
@@ -118,7 +132,7 @@ func TestSessionOrderPairs(t *testing.T) {
 		require.Equal(t, Ok, v.Result, "%s: ok twin: %v", name, v)
 		v = CheckSessionOrder(c.bad)
 		require.Equal(t, Violation, v.Result, "%s: bad twin: %v", name, v)
-		require.Len(t, v.Witness, 2, "%s: the read and the write", name)
+		require.NotEmpty(t, v.Witness, "%s: the read, and the write it involves", name)
 	}
 }
 

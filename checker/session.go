@@ -13,8 +13,10 @@ import (
 // a closed-loop client's requests never overlap, and strict
 // serializability already orders them.
 //
-// Two rules, over the field values that updates write (unique to each
+// Rules, over the field values that updates write (unique to each
 // update) and that reads return:
+//   - a read sees only values some update wrote, and none of an update
+//     its client was told took no effect;
 //   - a read never sees a write its own client submitted after it;
 //   - a read sees its client's last committed write to that field before
 //     it, or a value someone else wrote, never nothing or an older value
@@ -79,7 +81,13 @@ func readOutOfOrder(r Op, pos int, writers map[Field]sessionWrite, mine map[stri
 	for _, name := range sortedNames(r.Fields) {
 		seen := r.Fields[name]
 		w, known := writers[keyed(key, name, seen)]
-		if known && w.op.Client == r.Client && w.position > pos {
+		switch {
+		case !known:
+			return violation(sessionCheck, fmt.Sprintf("%s read %s=%s, which no update in the history wrote", r.ID, name, seen), r), true
+		case w.op.Status == Failed || w.op.Status == Retryable:
+			return violation(sessionCheck, fmt.Sprintf("%s read %s=%s, written by %s, which was told it took no effect", r.ID, name, seen, w.op.ID), r, w.op), true
+		}
+		if w.op.Client == r.Client && w.position > pos {
 			return violation(sessionCheck, fmt.Sprintf("%s read %s=%s, written by %s, which its client submitted after the read", r.ID, name, seen, w.op.ID), r, w.op), true
 		}
 	}
