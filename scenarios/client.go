@@ -73,6 +73,7 @@ type client struct {
 
 	env      sim.Env
 	next     int                       // index of the next op to send
+	due      sim.Time                  // open loop: when the last arrival was due
 	inflight map[runtime.RequestID]int // requests awaiting an answer -> their entry in log.ops
 	attempts []int                     // retries of each op so far
 	settled  int                       // ops answered for good
@@ -106,8 +107,12 @@ func (c *client) Start(env sim.Env) {
 	c.inflight = map[runtime.RequestID]int{}
 	c.attempts = make([]int, len(c.ops))
 	c.seq = uint64(len(c.ops))
+	if c.log.ops == nil {
+		c.log.ops = make([]Op, 0, len(c.ops)) // one attempt each, unless retried
+	}
 	c.env.After(egressPoll, pollTimer{})
 	if c.gaps != nil {
+		c.due = c.env.Now()
 		c.arrive()
 		return
 	}
@@ -123,12 +128,27 @@ func (c *client) sendNext() {
 	c.finishIfSettled()
 }
 
-// arrive waits for the next open-loop arrival, or finishes.
+// arrive waits for the next open-loop arrival, or finishes. Arrivals keep
+// their drawn schedule, due times that do not depend on when timers fire:
+// in the simulator timers fire on time, but on the wall clock they fire
+// late, and waiting a whole gap after each late one would offer less than
+// the drawn rate (at 16 clients offering 120,000 a second, a third).
 func (c *client) arrive() {
 	if c.next < len(c.gaps) {
-		c.env.After(c.gaps[c.next], arrivalTimer{})
+		c.due += c.gaps[c.next]
+		c.env.After(max(c.due-c.env.Now(), 0), arrivalTimer{})
 	}
 	c.finishIfSettled()
+}
+
+// sendOverdue sends, at once, every arrival whose due time has already
+// passed: those a late timer held back.
+func (c *client) sendOverdue() {
+	for c.next < len(c.gaps) && c.due+c.gaps[c.next] < c.env.Now() {
+		c.due += c.gaps[c.next]
+		c.next++
+		c.submit(c.next-1, c.ops[c.next-1].Request)
+	}
 }
 
 func (c *client) finishIfSettled() {
@@ -174,6 +194,7 @@ func (c *client) Fire(timer sim.Message) {
 	case arrivalTimer:
 		c.next++
 		c.submit(c.next-1, c.ops[c.next-1].Request)
+		c.sendOverdue()
 		c.arrive()
 	default:
 		panic(fmt.Sprintf("scenarios: client %d got timer %v", c.id, timer))

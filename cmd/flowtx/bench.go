@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 	"slices"
 	"syscall"
 	"time"
@@ -44,6 +46,7 @@ unless GOGC or GOMEMLIMIT say otherwise.`)
 	runs := fs.Int("runs", 1, "runs, seeds 1, 2, ...")
 	storeDir := fs.String("store-dir", "", "keep the checkpoint store in files here (fsynced) instead of in memory")
 	asJSON := fs.Bool("json", false, "print one JSON object per run and one for the summary")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of all runs (their checks included: scenarios.(*Job).Check, benchVerdicts) to this file, for go tool pprof")
 	if done, code := parse(fs, args, stdout, stderr); done {
 		return code
 	}
@@ -67,6 +70,13 @@ unless GOGC or GOMEMLIMIT say otherwise.`)
 	}
 	cfg = resolved
 	tuneGC()
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return usageError(stderr, "bench", err.Error())
+		}
+		defer stop()
+	}
 	return runBench(cfg, *runs, *storeDir, *asJSON, stdout, stderr)
 }
 
@@ -101,6 +111,23 @@ func (r benchResult) String() string {
 	}
 	return s + fmt.Sprintf(" p50=%.1fms p99=%.1fms cpu-us/op=%.1f recoveries=%d violations=%d",
 		r.P50Millis, r.P99Millis, r.CPUMicros, r.Recoveries, r.Violations)
+}
+
+// startCPUProfile starts a CPU profile into a new file at path and returns
+// what stops it and closes the file.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 func runBench(cfg scenarios.Config, runs int, storeDir string, asJSON bool, stdout, stderr io.Writer) int {
