@@ -17,8 +17,10 @@ const (
 // store. Its result comes back through Worker.Stored or Coordinator.Stored
 // carrying Token.
 type StoreRequest struct {
-	Kind  StoreKind
-	Key   string
+	Kind StoreKind
+	Key  string
+	// Value is a Put's value, handed to the store: the requester must not
+	// change it afterwards (sim.StoreOp.Value).
 	Value []byte
 	Token uint64
 }

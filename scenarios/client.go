@@ -64,8 +64,8 @@ type batchID struct {
 type client struct {
 	id        runtime.ClientID
 	layout    layout
-	ops       []Op       // the requests to send, drawn before the run
-	gaps      []sim.Time // open loop: time before each request is sent; nil for a closed loop
+	requests  []runtime.Request // the requests to send, drawn before the run (shared with the job: read only)
+	gaps      []sim.Time        // open loop: time before each request is sent; nil for a closed loop
 	log       *clientLog
 	onDone    func()
 	owner     func(runtime.Address) runtime.WorkerID
@@ -105,10 +105,10 @@ func (c *client) Start(env sim.Env) {
 	c.env = env
 	c.batches = map[batchID]bool{}
 	c.inflight = map[runtime.RequestID]int{}
-	c.attempts = make([]int, len(c.ops))
-	c.seq = uint64(len(c.ops))
+	c.attempts = make([]int, len(c.requests))
+	c.seq = uint64(len(c.requests))
 	if c.log.ops == nil {
-		c.log.ops = make([]Op, 0, len(c.ops)) // one attempt each, unless retried
+		c.log.ops = make([]Op, 0, len(c.requests)) // one attempt each, unless retried
 	}
 	c.env.After(egressPoll, pollTimer{})
 	if c.gaps != nil {
@@ -121,9 +121,9 @@ func (c *client) Start(env sim.Env) {
 
 // sendNext submits the next operation, if any is left.
 func (c *client) sendNext() {
-	if c.next < len(c.ops) {
+	if c.next < len(c.requests) {
 		c.next++
-		c.submit(c.next-1, c.ops[c.next-1].Request)
+		c.submit(c.next-1, c.requests[c.next-1])
 	}
 	c.finishIfSettled()
 }
@@ -147,12 +147,12 @@ func (c *client) sendOverdue() {
 	for c.next < len(c.gaps) && c.due+c.gaps[c.next] < c.env.Now() {
 		c.due += c.gaps[c.next]
 		c.next++
-		c.submit(c.next-1, c.ops[c.next-1].Request)
+		c.submit(c.next-1, c.requests[c.next-1])
 	}
 }
 
 func (c *client) finishIfSettled() {
-	if c.settled == len(c.ops) && !c.log.done {
+	if c.settled == len(c.requests) && !c.log.done {
 		c.log.done = true
 		c.onDone()
 	}
@@ -188,12 +188,12 @@ func (c *client) Fire(timer sim.Message) {
 		}
 	case retryTimer:
 		c.seq++
-		r := c.ops[t.op].Request
+		r := c.requests[t.op]
 		r.ID.Seq = c.seq
 		c.submit(t.op, r)
 	case arrivalTimer:
 		c.next++
-		c.submit(c.next-1, c.ops[c.next-1].Request)
+		c.submit(c.next-1, c.requests[c.next-1])
 		c.sendOverdue()
 		c.arrive()
 	default:

@@ -32,17 +32,17 @@ func (e *lateEnv) Append(_ string, r sim.Message) sim.Offset {
 }
 
 func openLoopClient(gaps []sim.Time) *client {
-	ops := make([]Op, len(gaps))
-	for i := range ops {
-		ops[i].Request = runtime.Request{ID: runtime.RequestID{Seq: uint64(i + 1)}, To: recordAddress(i)}
+	requests := make([]runtime.Request, len(gaps))
+	for i := range requests {
+		requests[i] = runtime.Request{ID: runtime.RequestID{Seq: uint64(i + 1)}, To: recordAddress(i)}
 	}
 	return &client{
-		layout: layout{workers: 1, clients: 1},
-		ops:    ops,
-		gaps:   gaps,
-		log:    &clientLog{},
-		onDone: func() {},
-		owner:  func(runtime.Address) runtime.WorkerID { return 0 },
+		layout:   layout{workers: 1, clients: 1},
+		requests: requests,
+		gaps:     gaps,
+		log:      &clientLog{},
+		onDone:   func() {},
+		owner:    func(runtime.Address) runtime.WorkerID { return 0 },
 	}
 }
 

@@ -311,15 +311,11 @@ func (j *Job) clientFactory(c runtime.ClientID) func() sim.Process {
 func (j *Job) BuggifyCounts() []BuggifyCount { return j.buggify.counts() }
 
 func (j *Job) newClient(c runtime.ClientID) *client {
-	ops := make([]Op, len(j.requests[c]))
-	for i, r := range j.requests[c] {
-		ops[i] = Op{Request: r}
-	}
 	return &client{
 		id:        c,
 		layout:    j.layout,
-		ops:       ops,
-		gaps:      arrivalGaps(j.cfg, c, len(ops)),
+		requests:  j.requests[c],
+		gaps:      arrivalGaps(j.cfg, c, len(j.requests[c])),
 		log:       j.logs[c],
 		onDone:    func() { j.finished.Add(1) },
 		retryable: j.retryable,

@@ -245,7 +245,7 @@ func (s *Sim) completeStore(e *event) {
 		r = StoreResult{Op: p.op, Err: ErrStoreFault}
 		r.Op.Value = nil
 	} else {
-		r = s.store.applyOwned(p.op)
+		r = s.store.Apply(p.op)
 	}
 	nd := &s.nodes[e.node]
 	live := nd.up && nd.inc == e.inc
@@ -365,7 +365,6 @@ func (e *nodeEnv) After(delay Time, timer Message) {
 func (e *nodeEnv) Store(op StoreOp) {
 	s := e.sim
 	latency, fail := s.disk.Plan(s.now, op.Kind, s.diskRng)
-	op.Value = append([]byte(nil), op.Value...)
 	s.schedule(event{at: s.later(latency), kind: evStore, node: e.id, from: e.id,
 		inc: s.nodes[e.id].inc, msg: &pendingStore{op: op, fail: fail}})
 }

@@ -12,8 +12,8 @@ import (
 type durable interface {
 	// submit starts op and calls done with its result exactly once, on any
 	// goroutine, possibly before submit returns. Operations complete in the
-	// order submitted. submit copies a Put's value, so the caller may reuse
-	// its buffer at once.
+	// order submitted. A Put's value is handed over (sim.StoreOp.Value):
+	// the caller does not change it afterwards.
 	submit(op sim.StoreOp, done func(sim.StoreResult))
 	// snapshot returns a copy of the contents once every operation
 	// submitted so far has completed.
@@ -33,8 +33,7 @@ type memStore struct {
 
 var _ durable = (*memStore)(nil)
 
-// submit applies op and calls done before returning. sim.Store.Apply copies
-// a Put's value.
+// submit applies op and calls done before returning.
 func (s *memStore) submit(op sim.StoreOp, done func(sim.StoreResult)) {
 	s.mu.Lock()
 	r := s.store.Apply(op)

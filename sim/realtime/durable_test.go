@@ -55,9 +55,6 @@ func (s *storer) issue() {
 	s.issuing = true
 	s.env.Store(op)
 	s.issuing = false
-	if op.Value != nil {
-		op.Value[0] = 'X' // the store keeps its own copy
-	}
 }
 
 func (s *storer) Stored(r sim.StoreResult) {

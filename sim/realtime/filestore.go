@@ -72,7 +72,6 @@ func (s *fileStore) submit(op sim.StoreOp, done func(sim.StoreResult)) {
 	if done == nil || op.Kind < sim.StorePut || op.Kind > sim.StoreList {
 		panic(fmt.Sprintf("realtime: store op %v %q submitted with done=%v", op.Kind, op.Key, done != nil))
 	}
-	op.Value = append([]byte(nil), op.Value...) // the caller may reuse its buffer
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for len(s.queue) >= s.queueMax && !s.closed {
