@@ -21,6 +21,10 @@ type chain struct {
 	epochs []epoch      // snapshots taken after base, oldest first
 	// changed are the instances changed since the newest snapshot taken.
 	changed map[Address]bool
+	// spare is an emptied set of a stored epoch, for the next epoch to
+	// fill: a busy worker changes thousands of instances an interval, and
+	// a new set grows through a dozen rehashes or allocates its size anew.
+	spare map[Address]bool
 }
 
 // epoch is a snapshot taken after the chain's base: what changed before it,
@@ -59,10 +63,11 @@ func (c *chain) plan(n CheckpointID, gen Generation) (full bool, base SnapshotRe
 		}
 	}
 	c.epochs = append(c.epochs, epoch{ref: SnapshotRef{Checkpoint: n, Gen: gen}, root: root, depth: depth, changed: c.changed})
-	// Sized for as many changes as the last interval had: a busy worker
-	// changes thousands of instances an interval, and growing the set
-	// from empty rehashed it a dozen times.
-	c.changed = make(map[Address]bool, len(c.changed))
+	if c.spare != nil {
+		c.changed, c.spare = c.spare, nil
+	} else {
+		c.changed = make(map[Address]bool, len(c.changed)) // as many as the last interval had
+	}
 	return full, base, root, depth, changed
 }
 
@@ -72,6 +77,8 @@ func (c *chain) stored(n CheckpointID) {
 	for i, e := range c.epochs {
 		if e.ref.Checkpoint == n {
 			c.base, c.root, c.depth = e.ref, e.root, e.depth
+			clear(e.changed)
+			c.spare = e.changed
 			c.epochs = append(c.epochs[:0:0], c.epochs[i+1:]...)
 			return
 		}

@@ -19,6 +19,36 @@ type checkpointing struct {
 	align        alignment         // Aligned only
 	chain        chain             // incremental snapshots
 	loaded       []*WorkerSnapshot // a restore's chain, newest first
+	scratch      captureScratch
+}
+
+// captureScratch is the memory a snapshot's capture used, for the next
+// capture to reuse: a captured snapshot's instance list, entry arena and
+// deleted list are needed only until it is encoded or abandoned (a worker
+// starts a new snapshot only then), and a busy worker captures thousands
+// of instances every checkpoint. Until reused, the arena still refers to
+// the values it copied: at most one snapshot's worth.
+type captureScratch struct {
+	instances []InstanceSnapshot
+	entries   []Mutation
+	deleted   []Address
+}
+
+// take returns the scratch slices emptied, each with room for at least
+// the given number of elements.
+func (c *captureScratch) take(instances, entries int) ([]InstanceSnapshot, []Mutation, []Address) {
+	if cap(c.instances) < instances {
+		c.instances = make([]InstanceSnapshot, 0, instances)
+	}
+	if cap(c.entries) < entries {
+		c.entries = make([]Mutation, 0, entries)
+	}
+	return c.instances[:0], c.entries[:0], c.deleted[:0]
+}
+
+// keep hands the slices a capture filled back, grown or not.
+func (c *captureScratch) keep(instances []InstanceSnapshot, entries []Mutation, deleted []Address) {
+	c.instances, c.entries, c.deleted = instances, entries, deleted
 }
 
 // pendingWrite is a snapshot write in flight: which checkpoint, and the
@@ -125,9 +155,9 @@ func (w *Worker) capture(n CheckpointID) *WorkerSnapshot {
 	s := &WorkerSnapshot{Worker: w.cfg.ID, Checkpoint: n, Gen: w.gen, Ingress: w.ingressOffset}
 	full, base, root, depth, changed := w.chain.plan(n, w.gen)
 	s.Base, s.Root, s.Depth = base, root, depth
+	var arena []Mutation
 	if full {
-		s.Instances = make([]InstanceSnapshot, 0, len(w.instances))
-		arena := make([]Mutation, 0, 2*len(w.instances))
+		s.Instances, arena, s.Deleted = w.scratch.take(len(w.instances), 2*len(w.instances))
 		for a, inst := range w.instances { // order-independent: sorted below, without a second lookup per instance
 			var entries []Mutation
 			arena, entries = appendEntries(arena, inst.state)
@@ -135,8 +165,7 @@ func (w *Worker) capture(n CheckpointID) *WorkerSnapshot {
 		}
 		sortInstances(s.Instances)
 	} else {
-		s.Instances = make([]InstanceSnapshot, 0, len(changed))
-		arena := make([]Mutation, 0, 2*len(changed))
+		s.Instances, arena, s.Deleted = w.scratch.take(len(changed), 2*len(changed))
 		for a := range changed { // order-independent: sorted below
 			if inst := w.instances[a]; inst != nil {
 				var entries []Mutation
@@ -149,6 +178,7 @@ func (w *Worker) capture(n CheckpointID) *WorkerSnapshot {
 		sortInstances(s.Instances)
 		slices.SortFunc(s.Deleted, compareAddresses)
 	}
+	w.scratch.keep(s.Instances, arena, s.Deleted)
 	w.runq.each(func(e Envelope) { s.RunQueue = append(s.RunQueue, e) })
 	if w.cfg.Bug != BugSnapshotWithoutDelayed {
 		ids := make([]uint64, 0, len(w.delayed))
