@@ -396,6 +396,37 @@ func SizeAddress(a runtime.Address) int { return SizeStr(len(a.Type)) + SizeStr(
 // SizeMessage bounds the form of m.
 func SizeMessage(m runtime.Message) int { return SizeStr(len(m.Kind)) + SizeStr(len(m.Body)) }
 
+// SizeRequest bounds the form of a request number: a client (32 bits)
+// and a sequence number (64 bits, up to 10 bytes).
+const SizeRequest = SizeInt + 10
+
+// sizeMicros bounds the form of a runtime.Micros (64 bits).
+const sizeMicros = 10
+
+// SizeEnvelope bounds the form of e.
+func SizeEnvelope(e runtime.Envelope) int {
+	return SizeAddress(e.From) + SizeAddress(e.To) + SizeRequest + SizeMessage(e.Msg)
+}
+
+// SizeEffects bounds the form of fx (Writer.Effects): a 2PC participant
+// keeps its effects in its lock, whose form is the largest it writes.
+func SizeEffects(fx runtime.Effects) int {
+	n := 4 * sizeLen
+	for _, m := range fx.Mutations {
+		n += SizeStr(len(m.Name)) + SizeStr(len(m.Value)) + SizeBool
+	}
+	for _, e := range fx.Sends {
+		n += SizeEnvelope(e)
+	}
+	for _, d := range fx.Delayed {
+		n += sizeMicros + SizeEnvelope(d.Envelope)
+	}
+	for _, r := range fx.Responses {
+		n += SizeRequest + SizeAddress(r.From) + SizeMessage(r.Msg) + SizeStr(len(r.Failure))
+	}
+	return n
+}
+
 // SizeOptMessage bounds the form of a message that may be absent.
 func SizeOptMessage(m *runtime.Message) int {
 	if m == nil {

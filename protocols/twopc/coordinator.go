@@ -3,7 +3,6 @@ package twopc
 import (
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/flowtx/flowtx/protocols"
 	"github.com/flowtx/flowtx/runtime"
@@ -82,15 +81,26 @@ var ErrBusy = errors.New("twopc: coordinator instance already runs a transaction
 // stateCoord is where a coordinator keeps its transaction.
 const stateCoord = "\x002pc.coord"
 
-// progress is a coordinator's transaction in flight.
+// progress is a coordinator's transaction in flight: its calls, written
+// once at Begin, and where each stands. One value, rewritten at every vote
+// that leaves another to wait for: a transfer's two calls are a few dozen
+// bytes, and a value of its own for them, as a saga's plan has, would
+// save less than the second write and state entry cost.
 type progress struct {
-	Caller  runtime.Address     // who sent the request; zero for a client
-	Calls   []Call              // the participants
-	Votes   []int8              // per call: 0 none yet, 1 yes, -1 no
-	Replies []*runtime.Message  // per call: the function's answer, with a yes
-	Waits   [][]runtime.Address // per call: the coordinators of the lock holders it waits behind
-	Edges   int                 // waits-for edges this transaction has had: its probes' sequence
-	Probed  []probe             // probes already forwarded
+	Caller runtime.Address // who sent the request; zero for a client
+	Calls  []Call          // the participants
+	States []callState     // per call
+	Edges  int             // waits-for edges this transaction has had: its probes' sequence
+	Probed []probe         // probes already forwarded
+}
+
+// callState is where one call of a transaction stands, in one slice per
+// transaction rather than one per field.
+type callState struct {
+	Vote    int8              // 0 none yet, 1 yes, -1 no
+	Replied bool              // Reply is the function's answer, with a yes
+	Reply   runtime.Message   // held by value: a vote's reply is not allocated
+	Waits   []runtime.Address // the coordinators of the lock holders it waits behind
 }
 
 // Register registers c as the function type t.
@@ -121,34 +131,36 @@ func (c Coordinator) begin(ctx runtime.Context, msg runtime.Message) error {
 	if err != nil {
 		return err
 	}
-	p := &progress{Caller: ctx.Caller(), Calls: calls,
-		Votes: make([]int8, len(calls)), Replies: make([]*runtime.Message, len(calls)), Waits: make([][]runtime.Address, len(calls))}
+	p := &progress{Caller: ctx.Caller(), Calls: calls, States: make([]callState, len(calls))}
 	if len(calls) == 0 {
-		c.decide(ctx, p, Outcome{Status: Committed, Replies: p.Replies})
+		c.decide(ctx, p, Outcome{Status: Committed, Replies: []*runtime.Message{}})
 		return nil
 	}
 	save(ctx, p)
 	self := ctx.Self()
 	txn := txnOf(self)
 	for i, call := range calls {
-		ctx.Send(call.To, encode(kindPrepare, prepare{Txn: txn, Coordinator: self, Call: i, Msg: call.Msg, Stamp: ctx.Request(), ReadOnly: call.ReadOnly}))
+		ctx.Send(call.To, encodePrepare(prepare{Txn: txn, Coordinator: self, Call: i, Msg: call.Msg, Stamp: ctx.Request(), ReadOnly: call.ReadOnly}))
 	}
 	return nil
 }
 
+// onVote records a yes that leaves a vote to wait for, or decides. It
+// changes the cached progress only where it saves it right after (see
+// load): a decision deletes the state instead, so the outcome is built
+// beside it.
 func (c Coordinator) onVote(ctx runtime.Context, msg runtime.Message) error {
 	p, ok := load(ctx)
 	if !ok {
 		return nil // decided already: a late vote
 	}
-	var v vote
-	if err := decode(msg, &v); err != nil {
+	v, err := decodeVote(msg)
+	if err != nil {
 		return err
 	}
-	if v.Call < 0 || v.Call >= len(p.Calls) || p.Votes[v.Call] != 0 {
+	if v.Call < 0 || v.Call >= len(p.Calls) || p.States[v.Call].Vote != 0 {
 		panic(fmt.Sprintf("twopc: %v: vote %+v does not match the transaction", ctx.Self(), v))
 	}
-	p.Waits[v.Call] = nil
 	if !v.Yes && c.Bug != BugCommitOnNo {
 		status := Aborted
 		if v.Reason == ReasonConflict {
@@ -157,19 +169,34 @@ func (c Coordinator) onVote(ctx runtime.Context, msg runtime.Message) error {
 		c.decide(ctx, p, Outcome{Status: status, Reason: v.Reason, Replies: make([]*runtime.Message, len(p.Calls))})
 		return nil
 	}
-	p.Votes[v.Call], p.Replies[v.Call] = 1, v.Reply
 	missing := 0
-	for _, vote := range p.Votes {
-		if vote == 0 {
+	for i, st := range p.States {
+		if st.Vote == 0 && i != v.Call {
 			missing++
 		}
 	}
 	if missing > 0 && !(c.Bug == BugCommitMissingVote && missing == 1) {
+		p.States[v.Call] = callState{Vote: 1, Replied: v.Replied, Reply: v.Reply}
 		save(ctx, p)
 		return nil
 	}
-	c.decide(ctx, p, Outcome{Status: Committed, Replies: p.Replies})
+	c.decide(ctx, p, Outcome{Status: Committed, Replies: p.replies(v)})
 	return nil
+}
+
+// replies returns each call's reply for a committed outcome: those of the
+// yes votes recorded, and that of v, the vote that completes it.
+func (p *progress) replies(v vote) []*runtime.Message {
+	rs := make([]*runtime.Message, len(p.States))
+	for i := range p.States {
+		if p.States[i].Replied {
+			rs[i] = &p.States[i].Reply
+		}
+	}
+	if v.Replied {
+		rs[v.Call] = &v.Reply
+	}
+	return rs
 }
 
 // onBlocked records the waits-for edges of one call, one per holder of
@@ -180,17 +207,17 @@ func (c Coordinator) onBlocked(ctx runtime.Context, msg runtime.Message) error {
 	if !ok {
 		return nil
 	}
-	var b blocked
-	if err := decode(msg, &b); err != nil {
+	b, err := decodeBlocked(msg)
+	if err != nil {
 		return err
 	}
 	if b.Call < 0 || b.Call >= len(p.Calls) || len(b.Holders) == 0 {
 		panic(fmt.Sprintf("twopc: %v: blocked %+v does not match the transaction", ctx.Self(), b))
 	}
-	p.Waits[b.Call] = b.Holders
+	p.States[b.Call].Waits = b.Holders
 	p.Edges++
 	save(ctx, p)
-	m := encode(kindProbe, probe{Initiator: ctx.Self(), Seq: p.Edges})
+	m := encodeProbe(probe{Initiator: ctx.Self(), Seq: p.Edges})
 	for _, h := range b.Holders {
 		ctx.Send(h, m)
 	}
@@ -207,8 +234,8 @@ func (c Coordinator) onProbe(ctx runtime.Context, msg runtime.Message) error {
 	if !ok {
 		return nil // decided: no longer waits for anyone
 	}
-	var pr probe
-	if err := decode(msg, &pr); err != nil {
+	pr, err := decodeProbe(msg)
+	if err != nil {
 		return err
 	}
 	if pr.Initiator == ctx.Self() {
@@ -222,8 +249,8 @@ func (c Coordinator) onProbe(ctx runtime.Context, msg runtime.Message) error {
 	}
 	p.Probed = append(p.Probed, pr)
 	save(ctx, p)
-	for _, holders := range p.Waits {
-		for _, h := range holders {
+	for _, st := range p.States {
+		for _, h := range st.Waits {
 			ctx.Send(h, msg)
 		}
 	}
@@ -239,54 +266,55 @@ const decisionDelayMax runtime.Micros = 10_000
 const ReasonDeadlock = "deadlock"
 
 // decide sends the decision to every participant, forgets the transaction
-// and emits the outcome's outputs.
+// and emits the outcome's outputs. Every participant gets the same
+// message, body included: bodies are never modified once sent.
 func (c Coordinator) decide(ctx runtime.Context, p *progress, o Outcome) {
 	kind := kindAbort
 	if o.Status == Committed {
 		kind = kindCommit
 	}
-	self := ctx.Self()
+	m := encodeDecision(kind, decision{Txn: txnOf(ctx.Self())})
 	delay, late := ctx.Buggify(runtime.BuggifyDelayedDecision, decisionDelayMax)
 	for _, call := range p.Calls {
 		if late {
-			ctx.SendAfter(delay, call.To, encode(kind, decision{Txn: txnOf(self)}))
+			ctx.SendAfter(delay, call.To, m)
 			continue
 		}
-		ctx.Send(call.To, encode(kind, decision{Txn: txnOf(self)}))
+		ctx.Send(call.To, m)
 	}
 	ctx.Delete(stateCoord)
 	c.Decided(protocols.ReplyTo(ctx, p.Caller), o)
 }
 
-// load returns the transaction in flight, a copy the caller may change.
-// The decoded progress is cached with the instance (runtime.Cached), so
-// each vote and probe does not decode it again; the state's bytes stay the
-// truth, and the cache only ever holds what save wrote.
+// load returns the transaction in flight. The decoded progress is cached
+// with the instance (runtime.Cached), so each vote and probe does not
+// decode it again; the state's bytes stay the truth, and the cache holds
+// what save wrote. What load returns is the cached value itself, not a
+// copy: a caller changes it only right before saving it, which caches it
+// anew for the new bytes. (Were that invocation's effects dropped, the
+// state would keep the old bytes, for which nothing is cached any more.)
 func load(ctx runtime.Context) (*progress, bool) {
 	if v, ok := runtime.Cached(ctx, stateCoord); ok {
-		return v.(*progress).clone(), true
+		return v.(*progress), true
 	}
-	var p progress
-	if !protocols.Load(ctx, stateCoord, &p) {
-		return &p, false
+	b, ok := ctx.Get(stateCoord)
+	if !ok {
+		return nil, false
 	}
-	runtime.SetCached(ctx, stateCoord, p.clone())
-	return &p, true
-}
-
-// save writes p and caches it: its callers never change p after saving.
-func save(ctx runtime.Context, p *progress) {
-	protocols.Save(ctx, stateCoord, p)
+	p := new(progress)
+	r := protocols.Open(b)
+	p.DecodeFrom(&r)
+	if err := r.End(); err != nil {
+		panic(fmt.Sprintf("twopc: %v: corrupt %q: %v", ctx.Self(), stateCoord, err))
+	}
 	runtime.SetCached(ctx, stateCoord, p)
+	return p, true
 }
 
-// clone copies what load's callers change in place (votes, replies,
-// waits, probes); calls and messages are never changed and are shared.
-func (p *progress) clone() *progress {
-	c := *p
-	c.Votes = slices.Clone(p.Votes)
-	c.Replies = slices.Clone(p.Replies)
-	c.Waits = slices.Clone(p.Waits)
-	c.Probed = p.Probed[:len(p.Probed):len(p.Probed)]
-	return &c
+// save writes p and caches it.
+func save(ctx runtime.Context, p *progress) {
+	w := protocols.NewWriter(p.SizeMax())
+	p.EncodeTo(&w)
+	ctx.Set(stateCoord, w.Bytes())
+	runtime.SetCached(ctx, stateCoord, p)
 }

@@ -74,8 +74,8 @@ func (x *decision) describe(protocols.Describer) string {
 
 func (v *vote) describe(d protocols.Describer) string {
 	f := protocols.Fields{"Call:" + strconv.Itoa(v.Call), "Yes:" + strconv.FormatBool(v.Yes), "Reason:" + protocols.Word(v.Reason)}
-	if v.Reply != nil {
-		f.Add("Reply", d.Msg(*v.Reply))
+	if v.Replied {
+		f.Add("Reply", d.Msg(v.Reply))
 	}
 	return f.String()
 }
@@ -120,13 +120,18 @@ func (p *progress) describe(d protocols.Describer) string {
 		}
 		return cf.String()
 	}))
-	f.Add("Votes", protocols.List(p.Votes, func(v int8) string { return voteNames[v] }))
-	f.Add("Replies", protocols.List(p.Replies, d.OptMsg))
-	f.Add("Waits", protocols.List(p.Waits, func(hs []runtime.Address) string {
-		if len(hs) == 0 {
+	f.Add("Votes", protocols.List(p.States, func(st callState) string { return voteNames[st.Vote] }))
+	f.Add("Replies", protocols.List(p.States, func(st callState) string {
+		if !st.Replied {
 			return "-"
 		}
-		return protocols.List(hs, protocols.Addr)
+		return d.Msg(st.Reply)
+	}))
+	f.Add("Waits", protocols.List(p.States, func(st callState) string {
+		if len(st.Waits) == 0 {
+			return "-"
+		}
+		return protocols.List(st.Waits, protocols.Addr)
 	}))
 	f.Add("Edges", strconv.Itoa(p.Edges))
 	if len(p.Probed) > 0 {
@@ -142,6 +147,9 @@ func IsVote(m runtime.Message) bool { return m.Kind == kindVote }
 // IsYesVote reports whether m is a participant's yes vote: for tests and
 // fault schedules that act on protocol traffic without decoding it.
 func IsYesVote(m runtime.Message) bool {
-	var v vote
-	return m.Kind == kindVote && protocols.Decode(m, &v) == nil && v.Yes
+	if m.Kind != kindVote {
+		return false
+	}
+	v, err := decodeVote(m)
+	return err == nil && v.Yes
 }

@@ -1,9 +1,6 @@
 package twopc
 
-import (
-	"github.com/flowtx/flowtx/protocols"
-	"github.com/flowtx/flowtx/runtime"
-)
+import "github.com/flowtx/flowtx/runtime"
 
 // TxnID names a transaction: the address of its coordinator instance, which
 // runs exactly one transaction.
@@ -46,12 +43,14 @@ type decision struct {
 }
 
 // vote is a participant's answer to a prepare. Reply is what the business
-// function answered its caller, on a yes.
+// function answered its caller, on a yes, if it answered (Replied): held
+// by value, so that decoding a vote allocates nothing.
 type vote struct {
-	Call   int
-	Yes    bool
-	Reason string // why no: the business failure, or "conflict" under no-wait
-	Reply  *runtime.Message
+	Call    int
+	Yes     bool
+	Reason  string // why no: the business failure, or "conflict" under no-wait
+	Replied bool
+	Reply   runtime.Message
 }
 
 // blocked tells a coordinator that its prepare waits behind Holders (the
@@ -67,8 +66,3 @@ type probe struct {
 	Initiator runtime.Address
 	Seq       int // the initiator's edge count: each new edge chases anew
 }
-
-var (
-	encode = protocols.Encode
-	decode = protocols.Decode
-)

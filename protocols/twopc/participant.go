@@ -2,6 +2,7 @@ package twopc
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/flowtx/flowtx/protocols"
 	"github.com/flowtx/flowtx/runtime"
@@ -157,7 +158,7 @@ func (p *Participant) run(in *runtime.Instance, e runtime.Envelope, l lock) {
 	}
 	pr := p.decodePrepare(in, e)
 	call := runtime.Envelope{From: pr.Coordinator, To: e.To, Request: e.Request, Msg: pr.Msg}
-	fx, err := in.Invoke(call)
+	fx, err := in.InvokeInPlace(call)
 	if err != nil {
 		p.vote(in, e, pr, vote{Call: pr.Call, Reason: err.Error()})
 		return
@@ -166,16 +167,18 @@ func (p *Participant) run(in *runtime.Instance, e runtime.Envelope, l lock) {
 		p.vote(in, e, pr, vote{Call: pr.Call, Reason: ReasonReadOnlyWrite})
 		return
 	}
-	reply := protocols.TakeReply(&fx, pr.Coordinator)
-	h := holder{Txn: pr.Txn, Coordinator: pr.Coordinator, Stamp: pr.Stamp, Effects: fx}
+	reply, replied := protocols.TakeReplyMsg(fx, pr.Coordinator)
+	yes := vote{Call: pr.Call, Yes: true, Replied: replied, Reply: reply}
+	h := holder{Txn: pr.Txn, Coordinator: pr.Coordinator, Stamp: pr.Stamp}
 	switch p.Bug {
 	case BugApplyAtPrepare:
-		in.Apply(fx)
-		h.Effects = runtime.Effects{}
+		in.Apply(*fx)
 	case BugUnlockBeforeCommit:
-		in.Apply(fx)
-		p.vote(in, e, pr, vote{Call: pr.Call, Yes: true, Reply: reply})
+		in.Apply(*fx)
+		p.vote(in, e, pr, yes)
 		return
+	default:
+		h.Effects = keep(fx)
 	}
 	if !pr.ReadOnly {
 		l = lock{}
@@ -185,16 +188,26 @@ func (p *Participant) run(in *runtime.Instance, e runtime.Envelope, l lock) {
 	}
 	l.Holders, l.Shared = append(l.Holders, h), pr.ReadOnly
 	p.setLock(in, l)
-	p.vote(in, e, pr, vote{Call: pr.Call, Yes: true, Reply: reply})
+	p.vote(in, e, pr, yes)
+}
+
+// keep copies the effects of a prepare out of the worker's buffer, which
+// the next invocation reuses (runtime.Instance.InvokeInPlace), to keep
+// them until the decision. Its reply to the coordinator, which goes with
+// the vote, is taken out first, so that the copy of the sends is empty
+// and allocates nothing.
+func keep(fx *runtime.Effects) runtime.Effects {
+	return runtime.Effects{Mutations: slices.Clone(fx.Mutations), Sends: slices.Clone(fx.Sends),
+		Delayed: slices.Clone(fx.Delayed), Responses: slices.Clone(fx.Responses)}
 }
 
 func (p *Participant) vote(in *runtime.Instance, e runtime.Envelope, pr prepare, v vote) {
-	in.Send(runtime.Envelope{From: e.To, To: pr.Coordinator, Request: e.Request, Msg: encode(kindVote, v)})
+	in.Send(runtime.Envelope{From: e.To, To: pr.Coordinator, Request: e.Request, Msg: encodeVote(v)})
 }
 
 func (p *Participant) decodePrepare(in *runtime.Instance, e runtime.Envelope) prepare {
-	var pr prepare
-	if err := decode(e.Msg, &pr); err != nil {
+	pr, err := decodePrepare(e.Msg)
+	if err != nil {
 		panic(fmt.Sprintf("twopc: %v: %v", in.Address(), err))
 	}
 	return pr
@@ -285,8 +298,8 @@ const (
 // queue. An abort of a transaction whose prepare still waits in the queue
 // removes it from there.
 func (p *Participant) decide(in *runtime.Instance, e runtime.Envelope) {
-	var d decision
-	if err := decode(e.Msg, &d); err != nil {
+	d, err := decodeDecision(e.Msg)
+	if err != nil {
 		panic(fmt.Sprintf("twopc: %v: %v", in.Address(), err))
 	}
 	l, locked := p.lookupLock(in)
@@ -324,7 +337,7 @@ func (p *Participant) notifyBlocked(in *runtime.Instance, e runtime.Envelope, pr
 	for i, h := range l.Holders {
 		b.Holders[i] = h.Coordinator
 	}
-	in.Send(runtime.Envelope{From: e.To, To: pr.Coordinator, Request: e.Request, Msg: encode(kindBlocked, b)})
+	in.Send(runtime.Envelope{From: e.To, To: pr.Coordinator, Request: e.Request, Msg: encodeBlocked(b)})
 }
 
 // serveQueue serves queued messages in order: all of them on an unlocked
@@ -412,7 +425,8 @@ func (p *Participant) next(in *runtime.Instance, e runtime.Envelope) {
 // transaction in flight do not decode it again; the slices it returns
 // are capped, so that an append never writes into the cached value.
 func (p *Participant) lookupLock(in *runtime.Instance) (lock, bool) {
-	if _, ok := in.Get(stateLock); !ok {
+	b, ok := in.Get(stateLock)
+	if !ok {
 		return lock{}, false // most messages find their instance unlocked: one lookup
 	}
 	if v, ok := in.Cached(stateLock); ok {
@@ -420,30 +434,33 @@ func (p *Participant) lookupLock(in *runtime.Instance) (lock, bool) {
 		l.Holders = l.Holders[:len(l.Holders):len(l.Holders)]
 		return l, true
 	}
-	l := new(lock)
-	loadRaw(in, stateLock, l)
-	in.SetCached(stateLock, *l)
+	var l lock
+	loadRaw(in, stateLock, b, &l)
+	in.SetCached(stateLock, l)
 	return p.lookupLock(in)
 }
 
 func (p *Participant) setLock(in *runtime.Instance, l lock) {
-	in.Set(stateLock, protocols.Marshal(l))
+	w := protocols.NewWriter(l.SizeMax())
+	l.EncodeTo(&w)
+	in.Set(stateLock, w.Bytes())
 	in.SetCached(stateLock, l)
 }
 
 // queue returns the instance's queue, cached as the lock is.
 func (p *Participant) queue(in *runtime.Instance) queue {
-	if _, ok := in.Get(stateQueue); !ok {
+	b, ok := in.Get(stateQueue)
+	if !ok {
 		return nil
 	}
 	if v, ok := in.Cached(stateQueue); ok {
 		q := v.(queue)
 		return q[:len(q):len(q)]
 	}
-	q := new(queue)
-	loadRaw(in, stateQueue, q)
-	in.SetCached(stateQueue, *q)
-	return *q
+	var q queue
+	loadRaw(in, stateQueue, b, &q)
+	in.SetCached(stateQueue, q)
+	return q
 }
 
 func (p *Participant) setQueue(in *runtime.Instance, q queue) {
@@ -451,20 +468,17 @@ func (p *Participant) setQueue(in *runtime.Instance, q queue) {
 		in.Delete(stateQueue)
 		return
 	}
-	in.Set(stateQueue, protocols.Marshal(q))
+	w := protocols.NewWriter(q.SizeMax())
+	q.EncodeTo(&w)
+	in.Set(stateQueue, w.Bytes())
 	in.SetCached(stateQueue, q)
 }
 
-// loadRaw reads participant state kept under name.
-func loadRaw(in *runtime.Instance, name string, v protocols.Target) bool {
-	b, ok := in.Get(name)
-	if !ok {
-		return false
-	}
+// loadRaw decodes b, participant state kept under name, into v.
+func loadRaw(in *runtime.Instance, name string, b []byte, v protocols.Target) {
 	if err := protocols.Unmarshal(b, v); err != nil {
 		panic(fmt.Sprintf("twopc: %v: corrupt %q: %v", in.Address(), name, err))
 	}
-	return true
 }
 
 // Bugs lists the known bugs.
