@@ -194,7 +194,8 @@ func (p *progress) replies(v vote) []*runtime.Message {
 		}
 	}
 	if v.Replied {
-		rs[v.Call] = &v.Reply
+		reply := v.Reply
+		rs[v.Call] = &reply
 	}
 	return rs
 }

@@ -2,7 +2,6 @@ package twopc
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/flowtx/flowtx/protocols"
 	"github.com/flowtx/flowtx/runtime"
@@ -141,7 +140,7 @@ func (p *Participant) Deliver(in *runtime.Instance, e runtime.Envelope) {
 	case kindCommit, kindAbort:
 		p.decide(in, e)
 	default:
-		if l, locked := p.lookupLock(in); locked {
+		if l, locked := p.lookupLock(in, true); locked {
 			p.conflict(in, e, l)
 			return
 		}
@@ -169,19 +168,22 @@ func (p *Participant) run(in *runtime.Instance, e runtime.Envelope, l lock) {
 	}
 	reply, replied := protocols.TakeReplyMsg(fx, pr.Coordinator)
 	yes := vote{Call: pr.Call, Yes: true, Replied: replied, Reply: reply}
-	h := holder{Txn: pr.Txn, Coordinator: pr.Coordinator, Stamp: pr.Stamp}
+	// The effects are kept in the lock's bytes, which setLock writes at
+	// once, so the worker's own buffer will do (no copy); the decision
+	// decodes them from there.
+	h := holder{Txn: pr.Txn, Coordinator: pr.Coordinator, Stamp: pr.Stamp, Effects: *fx}
 	switch p.Bug {
 	case BugApplyAtPrepare:
 		in.Apply(*fx)
+		h.Effects = runtime.Effects{}
 	case BugUnlockBeforeCommit:
 		in.Apply(*fx)
 		p.vote(in, e, pr, yes)
 		return
-	default:
-		h.Effects = keep(fx)
 	}
+	var only [1]holder // an exclusive lock's holder: no allocation
 	if !pr.ReadOnly {
-		l = lock{}
+		l = lock{Holders: only[:0]}
 	}
 	if len(l.Holders) >= holdersMax {
 		panic(fmt.Sprintf("twopc: %v: %d holders of a shared lock, more than %d", in.Address(), len(l.Holders), holdersMax))
@@ -189,16 +191,6 @@ func (p *Participant) run(in *runtime.Instance, e runtime.Envelope, l lock) {
 	l.Holders, l.Shared = append(l.Holders, h), pr.ReadOnly
 	p.setLock(in, l)
 	p.vote(in, e, pr, yes)
-}
-
-// keep copies the effects of a prepare out of the worker's buffer, which
-// the next invocation reuses (runtime.Instance.InvokeInPlace), to keep
-// them until the decision. Its reply to the coordinator, which goes with
-// the vote, is taken out first, so that the copy of the sends is empty
-// and allocates nothing.
-func keep(fx *runtime.Effects) runtime.Effects {
-	return runtime.Effects{Mutations: slices.Clone(fx.Mutations), Sends: slices.Clone(fx.Sends),
-		Delayed: slices.Clone(fx.Delayed), Responses: slices.Clone(fx.Responses)}
 }
 
 func (p *Participant) vote(in *runtime.Instance, e runtime.Envelope, pr prepare, v vote) {
@@ -302,7 +294,7 @@ func (p *Participant) decide(in *runtime.Instance, e runtime.Envelope) {
 	if err != nil {
 		panic(fmt.Sprintf("twopc: %v: %v", in.Address(), err))
 	}
-	l, locked := p.lookupLock(in)
+	l, locked := p.lookupLock(in, false)
 	i := l.find(d.Txn)
 	if i < 0 {
 		if e.Msg.Kind == kindAbort {
@@ -354,7 +346,7 @@ func (p *Participant) serveQueue(in *runtime.Instance, handedOver bool) {
 		if p.Bug == BugQueueReordered {
 			next = len(q) - 1
 		}
-		l, locked := p.lookupLock(in)
+		l, locked := p.lookupLock(in, true)
 		if locked && !p.joins(in, l, q[next]) {
 			if handedOver {
 				p.requeue(in, l)
@@ -420,11 +412,16 @@ func (p *Participant) next(in *runtime.Instance, e runtime.Envelope) {
 	in.Default(e)
 }
 
-// lookupLock returns the instance's lock. The decoded lock is cached
-// with the instance (runtime.Instance.Cached), so the messages of a
-// transaction in flight do not decode it again; the slices it returns
-// are capped, so that an append never writes into the cached value.
-func (p *Participant) lookupLock(in *runtime.Instance) (lock, bool) {
+// lookupLock returns the instance's lock. A decoded lock may be cached
+// with the instance (runtime.Instance.Cached), so that the messages that
+// queue behind it do not decode it again; cache says whether to cache
+// what this call decodes. A decision passes false, and setLock caches
+// nothing: both are followed at once by a new lock or none (a prepare's
+// lock is next read by its decision), and a cached value kept, besides
+// its allocation, a copy of the holder's effects out of the worker's
+// buffer. The slices returned are capped, so that an append never writes
+// into the cached value.
+func (p *Participant) lookupLock(in *runtime.Instance, cache bool) (lock, bool) {
 	b, ok := in.Get(stateLock)
 	if !ok {
 		return lock{}, false // most messages find their instance unlocked: one lookup
@@ -435,16 +432,22 @@ func (p *Participant) lookupLock(in *runtime.Instance) (lock, bool) {
 		return l, true
 	}
 	var l lock
-	loadRaw(in, stateLock, b, &l)
-	in.SetCached(stateLock, l)
-	return p.lookupLock(in)
+	r := protocols.Open(b)
+	l.DecodeFrom(&r)
+	if err := r.End(); err != nil {
+		panic(fmt.Sprintf("twopc: %v: corrupt %q: %v", in.Address(), stateLock, err))
+	}
+	if cache {
+		in.SetCached(stateLock, l)
+	}
+	l.Holders = l.Holders[:len(l.Holders):len(l.Holders)]
+	return l, true
 }
 
 func (p *Participant) setLock(in *runtime.Instance, l lock) {
 	w := protocols.NewWriter(l.SizeMax())
 	l.EncodeTo(&w)
 	in.Set(stateLock, w.Bytes())
-	in.SetCached(stateLock, l)
 }
 
 // queue returns the instance's queue, cached as the lock is.
@@ -458,7 +461,11 @@ func (p *Participant) queue(in *runtime.Instance) queue {
 		return q[:len(q):len(q)]
 	}
 	var q queue
-	loadRaw(in, stateQueue, b, &q)
+	r := protocols.Open(b)
+	q.DecodeFrom(&r)
+	if err := r.End(); err != nil {
+		panic(fmt.Sprintf("twopc: %v: corrupt %q: %v", in.Address(), stateQueue, err))
+	}
 	in.SetCached(stateQueue, q)
 	return q
 }
@@ -472,13 +479,6 @@ func (p *Participant) setQueue(in *runtime.Instance, q queue) {
 	q.EncodeTo(&w)
 	in.Set(stateQueue, w.Bytes())
 	in.SetCached(stateQueue, q)
-}
-
-// loadRaw decodes b, participant state kept under name, into v.
-func loadRaw(in *runtime.Instance, name string, b []byte, v protocols.Target) {
-	if err := protocols.Unmarshal(b, v); err != nil {
-		panic(fmt.Sprintf("twopc: %v: corrupt %q: %v", in.Address(), name, err))
-	}
 }
 
 // Bugs lists the known bugs.
