@@ -126,9 +126,18 @@ func (l lock) SizeMax() int {
 	return n
 }
 
-func (l *lock) DecodeFrom(r *protocols.Reader) {
+func (l *lock) DecodeFrom(r *protocols.Reader) { *l = decodeLock(r, nil) }
+
+// decodeLock is lock.DecodeFrom, the holders decoded into room if it has
+// room for them all.
+func decodeLock(r *protocols.Reader, room []holder) lock {
+	var l lock
 	if n := r.Count(); n > 0 {
-		l.Holders = make([]holder, n)
+		l.Holders = room[:0]
+		if n > cap(room) {
+			l.Holders = make([]holder, 0, n)
+		}
+		l.Holders = l.Holders[:n]
 		for i := range l.Holders {
 			h := &l.Holders[i]
 			h.Txn = TxnID(r.Str())
@@ -138,6 +147,7 @@ func (l *lock) DecodeFrom(r *protocols.Reader) {
 		}
 	}
 	l.Shared = r.Bool()
+	return l
 }
 
 // queue is the messages waiting behind a lock, in arrival order.

@@ -140,7 +140,7 @@ func (p *Participant) Deliver(in *runtime.Instance, e runtime.Envelope) {
 	case kindCommit, kindAbort:
 		p.decide(in, e)
 	default:
-		if l, locked := p.lookupLock(in, true); locked {
+		if l, locked := p.lookupLock(in); locked {
 			p.conflict(in, e, l)
 			return
 		}
@@ -181,9 +181,9 @@ func (p *Participant) run(in *runtime.Instance, e runtime.Envelope, l lock) {
 		p.vote(in, e, pr, yes)
 		return
 	}
-	var only [1]holder // an exclusive lock's holder: no allocation
+	var room [1]holder // an exclusive lock's holder, without an allocation
 	if !pr.ReadOnly {
-		l = lock{Holders: only[:0]}
+		l = lock{Holders: room[:0]}
 	}
 	if len(l.Holders) >= holdersMax {
 		panic(fmt.Sprintf("twopc: %v: %d holders of a shared lock, more than %d", in.Address(), len(l.Holders), holdersMax))
@@ -294,7 +294,8 @@ func (p *Participant) decide(in *runtime.Instance, e runtime.Envelope) {
 	if err != nil {
 		panic(fmt.Sprintf("twopc: %v: %v", in.Address(), err))
 	}
-	l, locked := p.lookupLock(in, false)
+	var room [1]holder // an exclusive lock's holder, without an allocation
+	l, locked, _ := p.readLock(in, room[:0])
 	i := l.find(d.Txn)
 	if i < 0 {
 		if e.Msg.Kind == kindAbort {
@@ -346,7 +347,7 @@ func (p *Participant) serveQueue(in *runtime.Instance, handedOver bool) {
 		if p.Bug == BugQueueReordered {
 			next = len(q) - 1
 		}
-		l, locked := p.lookupLock(in, true)
+		l, locked := p.lookupLock(in)
 		if locked && !p.joins(in, l, q[next]) {
 			if handedOver {
 				p.requeue(in, l)
@@ -412,36 +413,40 @@ func (p *Participant) next(in *runtime.Instance, e runtime.Envelope) {
 	in.Default(e)
 }
 
-// lookupLock returns the instance's lock. A decoded lock may be cached
-// with the instance (runtime.Instance.Cached), so that the messages that
-// queue behind it do not decode it again; cache says whether to cache
-// what this call decodes. A decision passes false, and setLock caches
-// nothing: both are followed at once by a new lock or none (a prepare's
-// lock is next read by its decision), and a cached value kept, besides
-// its allocation, a copy of the holder's effects out of the worker's
-// buffer. The slices returned are capped, so that an append never writes
-// into the cached value.
-func (p *Participant) lookupLock(in *runtime.Instance, cache bool) (lock, bool) {
-	b, ok := in.Get(stateLock)
-	if !ok {
-		return lock{}, false // most messages find their instance unlocked: one lookup
-	}
-	if v, ok := in.Cached(stateLock); ok {
-		l := v.(lock)
-		l.Holders = l.Holders[:len(l.Holders):len(l.Holders)]
-		return l, true
-	}
-	var l lock
-	r := protocols.Open(b)
-	l.DecodeFrom(&r)
-	if err := r.End(); err != nil {
-		panic(fmt.Sprintf("twopc: %v: corrupt %q: %v", in.Address(), stateLock, err))
-	}
-	if cache {
+// lookupLock returns the instance's lock, and caches it with the
+// instance (runtime.Instance.Cached) if it decodes it: the messages that
+// queue behind a lock look it up, each, and a cache hit spares them
+// decoding it. The slices returned are capped, so that an append never
+// writes into the cached value.
+func (p *Participant) lookupLock(in *runtime.Instance) (lock, bool) {
+	l, locked, cached := p.readLock(in, nil)
+	if locked && !cached {
 		in.SetCached(stateLock, l)
 	}
 	l.Holders = l.Holders[:len(l.Holders):len(l.Holders)]
-	return l, true
+	return l, locked
+}
+
+// readLock returns the instance's lock, the cached value if any (cached
+// is then true), else decoded into room, if room enough, and not cached. A
+// decision reads its lock so: it rewrites or deletes the lock at once, so
+// a cached value would be stale at once, and room on its stack holds the
+// usual single holder without an allocation. (Nor does setLock cache the
+// lock it writes: its next reader is usually the decision.)
+func (p *Participant) readLock(in *runtime.Instance, room []holder) (l lock, locked, cached bool) {
+	b, ok := in.Get(stateLock)
+	if !ok {
+		return lock{}, false, false // most messages find their instance unlocked: one lookup
+	}
+	if v, ok := in.Cached(stateLock); ok {
+		return v.(lock), true, true
+	}
+	r := protocols.Open(b)
+	l = decodeLock(&r, room)
+	if err := r.End(); err != nil {
+		panic(fmt.Sprintf("twopc: %v: corrupt %q: %v", in.Address(), stateLock, err))
+	}
+	return l, true, false
 }
 
 func (p *Participant) setLock(in *runtime.Instance, l lock) {
