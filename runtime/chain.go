@@ -21,6 +21,9 @@ type chain struct {
 	epochs []epoch      // snapshots taken after base, oldest first
 	// changed are the instances changed since the newest snapshot taken.
 	changed map[Address]bool
+	// epoch numbers the changes since the newest snapshot taken, for
+	// instances to remember whether they are in changed already.
+	epoch uint64
 	// spare is an emptied set of a stored epoch, for the next epoch to
 	// fill: a busy worker changes thousands of instances an interval, and
 	// a new set grows through a dozen rehashes or allocates its size anew.
@@ -36,10 +39,15 @@ type epoch struct {
 	changed map[Address]bool
 }
 
-func newChain() chain { return chain{changed: map[Address]bool{}} }
+func newChain() chain { return chain{changed: map[Address]bool{}, epoch: 1} }
 
-// touch records that an instance's state changed.
-func (c *chain) touch(a Address) { c.changed[a] = true }
+// touch records that the state of inst, at address a, changed.
+func (c *chain) touch(a Address, inst *instance) {
+	if inst.changedIn != c.epoch {
+		inst.changedIn = c.epoch
+		c.changed[a] = true
+	}
+}
 
 // plan decides the shape of snapshot n: full, or a delta of the base with
 // the instances changed since it. It records the snapshot as taken.
@@ -63,6 +71,7 @@ func (c *chain) plan(n CheckpointID, gen Generation) (full bool, base SnapshotRe
 		}
 	}
 	c.epochs = append(c.epochs, epoch{ref: SnapshotRef{Checkpoint: n, Gen: gen}, root: root, depth: depth, changed: c.changed})
+	c.epoch++
 	if c.spare != nil {
 		c.changed, c.spare = c.spare, nil
 	} else {
@@ -87,7 +96,9 @@ func (c *chain) stored(n CheckpointID) {
 
 // restored starts the chain again from a restored snapshot.
 func (c *chain) restored(s *WorkerSnapshot, source Generation) {
+	epoch := c.epoch
 	*c = newChain()
+	c.epoch = epoch + 1 // no instance's mark may match: none is in changed
 	if s.Checkpoint != 0 {
 		c.base, c.root, c.depth = SnapshotRef{Checkpoint: s.Checkpoint, Gen: source}, s.Root, s.Depth
 	}

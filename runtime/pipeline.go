@@ -35,13 +35,13 @@ func (in *Instance) Get(name string) ([]byte, bool) {
 // Set writes a value of the instance's state at once.
 func (in *Instance) Set(name string, value []byte) {
 	in.inst.state.set(name, value)
-	in.w.chain.touch(in.addr)
+	in.w.chain.touch(in.addr, in.inst)
 }
 
 // Delete removes a value of the instance's state at once.
 func (in *Instance) Delete(name string) {
 	in.inst.state.delete(name)
-	in.w.chain.touch(in.addr)
+	in.w.chain.touch(in.addr, in.inst)
 }
 
 // cachedValue is a pipeline's decoded form of the state value name, valid
@@ -50,6 +50,14 @@ type cachedValue struct {
 	name  string
 	bytes []byte
 	value any
+}
+
+// instanceCache is an instance's cached values: room for two inline, so
+// the first cache of an instance is one allocation (most cache one or
+// two values: a saga's plan and progress, a participant's lock).
+type instanceCache struct {
+	entries []cachedValue
+	room    [2]cachedValue
 }
 
 // Cached returns what the pipeline cached for state name with SetCached,
@@ -82,7 +90,7 @@ func (i *instance) cachedFor(name string, b []byte) (any, bool) {
 	if i.cached == nil {
 		return nil, false
 	}
-	for _, c := range *i.cached {
+	for _, c := range i.cached.entries {
 		if c.name == name {
 			return c.value, len(c.bytes) == len(b) && &c.bytes[0] == &b[0]
 		}
@@ -95,16 +103,16 @@ func (i *instance) setCachedFor(name string, b []byte, value any) {
 		return
 	}
 	if i.cached == nil {
-		i.cached = new([]cachedValue)
+		i.cached = &instanceCache{}
+		i.cached.entries = i.cached.room[:0]
 	}
-	cached := *i.cached
-	for j, c := range cached {
+	for j, c := range i.cached.entries {
 		if c.name == name {
-			cached[j] = cachedValue{name: name, bytes: b, value: value}
+			i.cached.entries[j] = cachedValue{name: name, bytes: b, value: value}
 			return
 		}
 	}
-	*i.cached = append(cached, cachedValue{name: name, bytes: b, value: value})
+	i.cached.entries = append(i.cached.entries, cachedValue{name: name, bytes: b, value: value})
 }
 
 // Invoke runs the instance's function on e and returns what it did,

@@ -145,10 +145,11 @@ func TestMergeFoldsAChainOldestFirst(t *testing.T) {
 func TestChainBaseIsAStoredSnapshot(t *testing.T) {
 	c := newChain()
 	a, b := Address{Type: "x", ID: "a"}, Address{Type: "x", ID: "b"}
+	ia, ib := &instance{}, &instance{}
 	full, _, _, _, _ := c.plan(1, 1)
 	require.True(t, full, "the first snapshot is full")
 	c.stored(1)
-	c.touch(a)
+	c.touch(a, ia)
 	full, base, root, depth, changed := c.plan(2, 1)
 	require.False(t, full)
 	require.Equal(t, SnapshotRef{Checkpoint: 1, Gen: 1}, base)
@@ -157,7 +158,7 @@ func TestChainBaseIsAStoredSnapshot(t *testing.T) {
 	require.Equal(t, map[Address]bool{a: true}, changed)
 	// Snapshot 2's write fails (never stored): snapshot 3 is still a delta
 	// of 1 and carries a's change as well as b's.
-	c.touch(b)
+	c.touch(b, ib)
 	_, base, _, _, changed = c.plan(3, 1)
 	require.Equal(t, SnapshotRef{Checkpoint: 1, Gen: 1}, base)
 	require.Equal(t, map[Address]bool{a: true, b: true}, changed)
@@ -166,4 +167,28 @@ func TestChainBaseIsAStoredSnapshot(t *testing.T) {
 	require.Equal(t, SnapshotRef{Checkpoint: 3, Gen: 1}, base)
 	require.Equal(t, 2, depth)
 	require.Empty(t, changed)
+}
+
+// An instance notes the epoch it last changed in, so that further changes
+// in that epoch skip the chain's set; a change in a later epoch, or after
+// a restore, is recorded again.
+func TestChainRecordsAChangeOncePerEpoch(t *testing.T) {
+	c := newChain()
+	a := Address{Type: "x", ID: "a"}
+	ia := &instance{}
+	c.plan(1, 1)
+	c.stored(1)
+	c.touch(a, ia)
+	c.touch(a, ia)
+	_, _, _, _, changed := c.plan(2, 1)
+	require.Equal(t, map[Address]bool{a: true}, changed)
+	c.stored(2)
+	c.touch(a, ia)
+	_, _, _, _, changed = c.plan(3, 1)
+	require.Equal(t, map[Address]bool{a: true}, changed, "changed again in the next epoch")
+	c.stored(3)
+	c.restored(&WorkerSnapshot{Checkpoint: 3, Root: 1, Depth: 2}, 1)
+	c.touch(a, ia)
+	_, _, _, _, changed = c.plan(4, 2)
+	require.Equal(t, map[Address]bool{a: true}, changed, "changed after a restore")
 }

@@ -134,7 +134,11 @@ type Worker struct {
 
 type instance struct {
 	state  stateEntries
-	cached *[]cachedValue // a pipeline's decoded forms of its state (Instance.Cached); a pointer, so instances without any cost 8 bytes, not 24
+	cached *instanceCache // a pipeline's decoded forms of its state (Instance.Cached); a pointer, so instances without any cost 8 bytes
+	// changedIn is the chain epoch in which the state last changed: a
+	// change in the same epoch skips the chain's set (a map write with
+	// two strings hashed, several times per transaction otherwise).
+	changedIn uint64
 }
 
 type pendingDelay struct {
@@ -486,7 +490,7 @@ func (w *Worker) fail(e Envelope, err error) {
 
 func (w *Worker) apply(a Address, inst *instance, fx *Effects) {
 	if len(fx.Mutations) > 0 {
-		w.chain.touch(a)
+		w.chain.touch(a, inst)
 	}
 	for _, m := range fx.Mutations {
 		if m.Deleted {
