@@ -41,6 +41,9 @@ const (
 	// request id the worker read before: a request a client sent twice
 	// takes effect twice.
 	BugNoIngressDedup Bug = "no-ingress-dedup"
+	// BugDeltaWithoutDeletions has a delta snapshot leave out the values
+	// deleted since its base: a recovery brings them back.
+	BugDeltaWithoutDeletions Bug = "delta-without-deletions"
 )
 
 // Bugs lists the known bugs.
@@ -48,6 +51,6 @@ func Bugs() []Bug {
 	return []Bug{
 		BugKeepFailedEffects, BugNoChannelRecording, BugEarlyEgress,
 		BugNoIngressRewind, BugCompleteEarly, BugSnapshotWithoutDelayed, BugNoAlignment,
-		BugIgnoreChannelGap, BugNoIngressDedup,
+		BugIgnoreChannelGap, BugNoIngressDedup, BugDeltaWithoutDeletions,
 	}
 }

@@ -1,8 +1,10 @@
 package runtime
 
 // Incremental snapshots. A worker's snapshots form chains: a full snapshot,
-// then deltas that each hold only the instances changed since the previous
-// snapshot of the chain that the worker knows is stored. After
+// then deltas that each hold only what changed since the previous snapshot
+// of the chain that the worker knows is stored: of an instance that
+// existed then, the values written or deleted since; of one created
+// since, its whole state; of one gone since, its address. After
 // SnapshotChainMax deltas the next snapshot is full again, which bounds
 // what a restore reads. A delta's base must be a snapshot whose write this
 // worker saw succeed (or the one it restored): a failed or lost write never
@@ -15,14 +17,16 @@ const SnapshotChainMax = 8
 
 // chain is what a worker knows of its snapshot chain.
 type chain struct {
-	base   SnapshotRef  // the newest snapshot known stored; zero: none
-	root   CheckpointID // the full snapshot base's chain starts from
-	depth  int          // deltas between root and base
-	epochs []epoch      // snapshots taken after base, oldest first
+	base      SnapshotRef  // the newest snapshot known stored; zero: none
+	baseEpoch uint64       // the epoch base closed: later changes are not in the store
+	root      CheckpointID // the full snapshot base's chain starts from
+	depth     int          // deltas between root and base
+	epochs    []epoch      // snapshots taken after base, oldest first
 	// changed are the instances changed since the newest snapshot taken.
 	changed map[Address]bool
-	// epoch numbers the changes since the newest snapshot taken, for
-	// instances to remember whether they are in changed already.
+	// epoch numbers the changes since the newest snapshot taken (each
+	// snapshot closes one), for instances and their values to remember
+	// when they last changed.
 	epoch uint64
 	// spare is an emptied set of a stored epoch, for the next epoch to
 	// fill: a busy worker changes thousands of instances an interval, and
@@ -34,9 +38,22 @@ type chain struct {
 // and where it would sit in the chain once stored.
 type epoch struct {
 	ref     SnapshotRef
+	number  uint64 // the epoch this snapshot closed
 	root    CheckpointID
 	depth   int
 	changed map[Address]bool
+}
+
+// snapshotPlan is the shape of a snapshot: full, or a delta of base with
+// the instances changed since it (changed), of which the values changed
+// after epoch baseEpoch.
+type snapshotPlan struct {
+	full      bool
+	base      SnapshotRef
+	baseEpoch uint64
+	root      CheckpointID
+	depth     int
+	changed   map[Address]bool
 }
 
 func newChain() chain { return chain{changed: map[Address]bool{}, epoch: 1} }
@@ -50,34 +67,36 @@ func (c *chain) touch(a Address, inst *instance) {
 }
 
 // plan decides the shape of snapshot n: full, or a delta of the base with
-// the instances changed since it. It records the snapshot as taken.
-func (c *chain) plan(n CheckpointID, gen Generation) (full bool, base SnapshotRef, root CheckpointID, depth int, changed map[Address]bool) {
-	full = c.base.IsZero() || c.depth+1 >= SnapshotChainMax
-	if full {
-		root, depth = n, 0
+// what changed since it. It records the snapshot as taken, closing the
+// current epoch. Values the worker deleted in epochs up to the plan's
+// baseEpoch are in the store and need no tombstones.
+func (c *chain) plan(n CheckpointID, gen Generation) snapshotPlan {
+	p := snapshotPlan{full: c.base.IsZero() || c.depth+1 >= SnapshotChainMax, baseEpoch: c.baseEpoch}
+	if p.full {
+		p.root, p.depth = n, 0
 	} else {
-		base, root, depth = c.base, c.root, c.depth+1
-		changed = c.changed // no snapshot in flight (the usual case): nothing to merge
+		p.base, p.root, p.depth = c.base, c.root, c.depth+1
+		p.changed = c.changed // no snapshot in flight (the usual case): nothing to merge
 	}
-	if !full && len(c.epochs) > 0 {
-		changed = map[Address]bool{}
+	if !p.full && len(c.epochs) > 0 {
+		p.changed = map[Address]bool{}
 		for _, e := range c.epochs {
 			for a := range e.changed { // order-independent: fills a set
-				changed[a] = true
+				p.changed[a] = true
 			}
 		}
 		for a := range c.changed { // order-independent: fills a set
-			changed[a] = true
+			p.changed[a] = true
 		}
 	}
-	c.epochs = append(c.epochs, epoch{ref: SnapshotRef{Checkpoint: n, Gen: gen}, root: root, depth: depth, changed: c.changed})
+	c.epochs = append(c.epochs, epoch{ref: SnapshotRef{Checkpoint: n, Gen: gen}, number: c.epoch, root: p.root, depth: p.depth, changed: c.changed})
 	c.epoch++
 	if c.spare != nil {
 		c.changed, c.spare = c.spare, nil
 	} else {
 		c.changed = make(map[Address]bool, len(c.changed)) // as many as the last interval had
 	}
-	return full, base, root, depth, changed
+	return p
 }
 
 // stored makes snapshot n the chain's base once its write succeeded: its
@@ -85,7 +104,7 @@ func (c *chain) plan(n CheckpointID, gen Generation) (full bool, base SnapshotRe
 func (c *chain) stored(n CheckpointID) {
 	for i, e := range c.epochs {
 		if e.ref.Checkpoint == n {
-			c.base, c.root, c.depth = e.ref, e.root, e.depth
+			c.base, c.baseEpoch, c.root, c.depth = e.ref, e.number, e.root, e.depth
 			clear(e.changed)
 			c.spare = e.changed
 			c.epochs = append(c.epochs[:0:0], c.epochs[i+1:]...)
@@ -98,9 +117,11 @@ func (c *chain) stored(n CheckpointID) {
 func (c *chain) restored(s *WorkerSnapshot, source Generation) {
 	epoch := c.epoch
 	*c = newChain()
-	c.epoch = epoch + 1 // no instance's mark may match: none is in changed
+	// The restored state stands for epoch 'epoch': restored values carry
+	// epoch 0, older than any base, and changes from here on later ones.
+	c.epoch = epoch + 1
 	if s.Checkpoint != 0 {
-		c.base, c.root, c.depth = SnapshotRef{Checkpoint: s.Checkpoint, Gen: source}, s.Root, s.Depth
+		c.base, c.baseEpoch, c.root, c.depth = SnapshotRef{Checkpoint: s.Checkpoint, Gen: source}, epoch, s.Root, s.Depth
 	}
 }
 
@@ -112,7 +133,11 @@ func merge(loaded []*WorkerSnapshot) *WorkerSnapshot {
 	instances := map[Address][]Mutation{}
 	for i := len(loaded) - 1; i >= 0; i-- {
 		for _, in := range loaded[i].Instances {
-			instances[in.Address] = in.Entries
+			if in.Changes {
+				instances[in.Address] = applyChanges(instances[in.Address], in.Entries)
+			} else {
+				instances[in.Address] = in.Entries
+			}
 		}
 		for _, a := range loaded[i].Deleted {
 			delete(instances, a)
@@ -120,9 +145,38 @@ func merge(loaded []*WorkerSnapshot) *WorkerSnapshot {
 	}
 	newest.Instances = newest.Instances[:0:0]
 	for a, entries := range instances { // order-independent: sorted below
-		newest.Instances = append(newest.Instances, InstanceSnapshot{Address: a, Entries: entries})
+		if len(entries) > 0 {
+			newest.Instances = append(newest.Instances, InstanceSnapshot{Address: a, Entries: entries})
+		}
 	}
 	sortInstances(newest.Instances)
 	newest.Deleted = nil
 	return &newest
+}
+
+// applyChanges returns the values of state, sorted by name, with changes
+// (sorted by name, the deleted ones marked) applied: a new slice, since
+// state may be a loaded snapshot's.
+func applyChanges(state, changes []Mutation) []Mutation {
+	out := make([]Mutation, 0, len(state)+len(changes))
+	i, j := 0, 0
+	for i < len(state) || j < len(changes) {
+		switch {
+		case j == len(changes) || i < len(state) && state[i].Name < changes[j].Name:
+			out = append(out, state[i])
+			i++
+		case i == len(state) || changes[j].Name < state[i].Name:
+			if !changes[j].Deleted {
+				out = append(out, changes[j])
+			}
+			j++
+		default: // the same name: the change wins
+			if !changes[j].Deleted {
+				out = append(out, changes[j])
+			}
+			i++
+			j++
+		}
+	}
+	return out
 }

@@ -108,9 +108,14 @@
 // DecodeSnapshot rejects anything else with ErrCorruptSnapshot.
 //
 // Incremental snapshots. A snapshot is a delta of the worker's newest
-// snapshot it knows is stored (its Base): it holds the instances changed
-// since then, whole, and those removed (Deleted); the run queue, delayed
-// messages, channels, egress and offset are whole in every snapshot. A
+// snapshot it knows is stored (its Base): of each instance that existed
+// then and changed since, the values written since and the names deleted
+// since (InstanceSnapshot.Changes); of each instance created since, its
+// whole state; and the addresses of those removed (Deleted). Each state
+// value remembers the epoch (the interval between two snapshots) of its
+// last write, and a deleted one stays as a tombstone until the base has
+// moved past it. The run queue, delayed messages, channels, egress and
+// offset are whole in every snapshot. A
 // failed write never becomes a base, so a chain has no holes. Every
 // SnapshotChainMax-th snapshot is full, which bounds what a restore reads:
 // it loads the chain newest first and folds it oldest first. An Acked

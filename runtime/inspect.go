@@ -28,7 +28,9 @@ func (w *Worker) State(a Address) map[string][]byte {
 	out := map[string][]byte{}
 	if inst := w.instances[a]; inst != nil {
 		for _, e := range inst.state {
-			out[e.Name] = append([]byte(nil), e.Value...)
+			if !e.Deleted {
+				out[e.Name] = append([]byte(nil), e.Value...)
+			}
 		}
 	}
 	return out
@@ -51,7 +53,9 @@ func (w *Worker) Describe() string {
 	for _, a := range w.Instances() {
 		fmt.Fprintf(&b, "  %v:", a)
 		for _, e := range w.instances[a].state {
-			fmt.Fprintf(&b, " %s=%s", e.Name, describeValue(e.Value))
+			if !e.Deleted {
+				fmt.Fprintf(&b, " %s=%s", e.Name, describeValue(e.Value))
+			}
 		}
 		b.WriteByte('\n')
 	}

@@ -34,13 +34,13 @@ func (in *Instance) Get(name string) ([]byte, bool) {
 
 // Set writes a value of the instance's state at once.
 func (in *Instance) Set(name string, value []byte) {
-	in.inst.state.set(name, value)
+	in.inst.state.set(name, value, in.w.chain.epoch)
 	in.w.chain.touch(in.addr, in.inst)
 }
 
 // Delete removes a value of the instance's state at once.
 func (in *Instance) Delete(name string) {
-	in.inst.state.delete(name)
+	in.inst.state.delete(name, in.w.chain.epoch)
 	in.w.chain.touch(in.addr, in.inst)
 }
 

@@ -18,9 +18,9 @@ type WorkerSnapshot struct {
 	Gen        Generation
 	// Base is the snapshot this one is a delta of; zero for a full
 	// snapshot. A delta holds only the instances that changed since its
-	// base (Instances) and those that were removed (Deleted); everything
-	// else (run queue, delayed messages, channels, egress, offset) is
-	// whole in every snapshot.
+	// base (Instances: of each, its changes or its whole state) and those
+	// that were removed (Deleted); everything else (run queue, delayed
+	// messages, channels, egress, offset) is whole in every snapshot.
 	Base      SnapshotRef
 	Root      CheckpointID // the full snapshot this one's chain starts from
 	Depth     int          // deltas between Root and this one
@@ -33,10 +33,13 @@ type WorkerSnapshot struct {
 	Egress    []EgressBatch      // unreleased, oldest epoch first
 }
 
-// InstanceSnapshot is one instance's state, entries sorted by name.
+// InstanceSnapshot is one instance's state, entries sorted by name: the
+// whole state, or, with Changes (in a delta only), the values written since
+// the base and, marked Deleted, those deleted since.
 type InstanceSnapshot struct {
 	Address Address
 	Entries []Mutation
+	Changes bool
 }
 
 // DelayedSnapshot is a delayed message still waiting, with the time it had
@@ -67,7 +70,8 @@ func (r SnapshotRef) IsZero() bool { return r == SnapshotRef{} }
 // ErrCorruptSnapshot is returned when stored snapshot bytes do not decode.
 var ErrCorruptSnapshot = errors.New("runtime: corrupt snapshot")
 
-const snapshotVersion = 2
+// snapshotVersion 3: an instance's entries may be its changes.
+const snapshotVersion = 3
 
 // Encode renders the snapshot in a compact, deterministic binary form: the
 // same snapshot always gives the same bytes, which the trace hash relies on.
@@ -89,9 +93,24 @@ func (s *WorkerSnapshot) Encode() []byte {
 	e.uint(uint64(len(s.Instances)))
 	for _, in := range s.Instances {
 		e.address(in.Address)
-		e.uint(uint64(len(in.Entries)))
+		// The count's low bit says whether the entries are changes, each
+		// then led by whether it was deleted.
+		if !in.Changes {
+			e.uint(uint64(len(in.Entries)) << 1)
+			for _, m := range in.Entries {
+				e.string(m.Name)
+				e.bytes(m.Value)
+			}
+			continue
+		}
+		e.uint(uint64(len(in.Entries))<<1 | 1)
 		for _, m := range in.Entries {
 			e.string(m.Name)
+			if m.Deleted {
+				e.uint(1)
+				continue
+			}
+			e.uint(0)
 			e.bytes(m.Value)
 		}
 	}
@@ -137,8 +156,22 @@ func DecodeSnapshot(b []byte) (*WorkerSnapshot, error) {
 	}
 	for n := d.count(); n > 0; n-- {
 		in := InstanceSnapshot{Address: d.address()}
-		for m := d.count(); m > 0; m-- {
-			in.Entries = append(in.Entries, Mutation{Name: d.string(), Value: d.bytes()})
+		flagged := d.uint()
+		in.Changes = flagged&1 == 1
+		m := flagged >> 1
+		if m > uint64(len(d.buf)) {
+			d.fail("entry count")
+		}
+		for ; m > 0 && d.err == nil; m-- {
+			name := d.string()
+			switch {
+			case !in.Changes:
+				in.Entries = append(in.Entries, Mutation{Name: name, Value: d.bytes()})
+			case d.uint() == 0:
+				in.Entries = append(in.Entries, Mutation{Name: name, Value: d.bytes()})
+			default:
+				in.Entries = append(in.Entries, Mutation{Name: name, Deleted: true})
+			}
 		}
 		s.Instances = append(s.Instances, in)
 	}
@@ -179,12 +212,29 @@ func compareAddresses(a, b Address) int {
 	return strings.Compare(a.ID, b.ID)
 }
 
-// appendEntries appends an instance's state, sorted by name already, to
-// arena, and returns the arena and the instance's part of it: one copy,
-// which later writes to the instance do not reach.
-func appendEntries(arena []Mutation, state stateEntries) ([]Mutation, []Mutation) {
+// appendValues appends an instance's values (not its tombstones), sorted
+// by name already, to arena, and returns the arena and the instance's part
+// of it: one copy, which later writes to the instance do not reach.
+func appendValues(arena []Mutation, state stateEntries) ([]Mutation, []Mutation) {
 	start := len(arena)
-	arena = append(arena, state...)
+	for _, e := range state {
+		if !e.Deleted {
+			arena = append(arena, e.Mutation)
+		}
+	}
+	return arena, arena[start:len(arena):len(arena)]
+}
+
+// appendChanges is appendValues for the values written, and the
+// tombstones of those deleted (unless told to leave them out, a known-bad
+// variant), after epoch since.
+func appendChanges(arena []Mutation, state stateEntries, since uint64, deletions bool) ([]Mutation, []Mutation) {
+	start := len(arena)
+	for _, e := range state {
+		if e.changedIn > since && (deletions || !e.Deleted) {
+			arena = append(arena, e.Mutation)
+		}
+	}
 	return arena, arena[start:len(arena):len(arena)]
 }
 
@@ -195,7 +245,7 @@ func (s *WorkerSnapshot) sizeHint() int {
 	for _, in := range s.Instances {
 		n += len(in.Address.Type) + len(in.Address.ID) + 4
 		for _, m := range in.Entries {
-			n += len(m.Name) + len(m.Value) + 4
+			n += len(m.Name) + len(m.Value) + 5
 		}
 	}
 	for _, c := range s.Channels {

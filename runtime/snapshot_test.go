@@ -46,8 +46,15 @@ func drawSnapshot(t *rapid.T) *WorkerSnapshot {
 	}
 	for range rapid.IntRange(0, 3).Draw(t, "instances") {
 		in := InstanceSnapshot{Address: drawAddress(t, "instance")}
+		in.Changes = !s.Base.IsZero() && rapid.Bool().Draw(t, "changes")
 		for range rapid.IntRange(1, 3).Draw(t, "entries") {
-			in.Entries = append(in.Entries, Mutation{Name: rapid.StringMatching(`[a-z]{1,4}`).Draw(t, "name"), Value: drawBytes(t, "value")})
+			m := Mutation{Name: rapid.StringMatching(`[a-z]{1,4}`).Draw(t, "name")}
+			if in.Changes && rapid.Bool().Draw(t, "deleted") {
+				m.Deleted = true
+			} else {
+				m.Value = drawBytes(t, "value")
+			}
+			in.Entries = append(in.Entries, m)
 		}
 		s.Instances = append(s.Instances, in)
 	}
@@ -146,27 +153,28 @@ func TestChainBaseIsAStoredSnapshot(t *testing.T) {
 	c := newChain()
 	a, b := Address{Type: "x", ID: "a"}, Address{Type: "x", ID: "b"}
 	ia, ib := &instance{}, &instance{}
-	full, _, _, _, _ := c.plan(1, 1)
-	require.True(t, full, "the first snapshot is full")
+	require.True(t, c.plan(1, 1).full, "the first snapshot is full")
 	c.stored(1)
 	c.touch(a, ia)
-	full, base, root, depth, changed := c.plan(2, 1)
-	require.False(t, full)
-	require.Equal(t, SnapshotRef{Checkpoint: 1, Gen: 1}, base)
-	require.Equal(t, CheckpointID(1), root)
-	require.Equal(t, 1, depth)
-	require.Equal(t, map[Address]bool{a: true}, changed)
+	p := c.plan(2, 1)
+	require.False(t, p.full)
+	require.Equal(t, SnapshotRef{Checkpoint: 1, Gen: 1}, p.base)
+	require.Equal(t, CheckpointID(1), p.root)
+	require.Equal(t, 1, p.depth)
+	require.Equal(t, map[Address]bool{a: true}, p.changed)
 	// Snapshot 2's write fails (never stored): snapshot 3 is still a delta
 	// of 1 and carries a's change as well as b's.
 	c.touch(b, ib)
-	_, base, _, _, changed = c.plan(3, 1)
-	require.Equal(t, SnapshotRef{Checkpoint: 1, Gen: 1}, base)
-	require.Equal(t, map[Address]bool{a: true, b: true}, changed)
+	p = c.plan(3, 1)
+	require.Equal(t, SnapshotRef{Checkpoint: 1, Gen: 1}, p.base)
+	require.Equal(t, map[Address]bool{a: true, b: true}, p.changed)
+	require.Equal(t, uint64(1), p.baseEpoch, "values changed after snapshot 1's epoch")
 	c.stored(3)
-	_, base, _, depth, changed = c.plan(4, 1)
-	require.Equal(t, SnapshotRef{Checkpoint: 3, Gen: 1}, base)
-	require.Equal(t, 2, depth)
-	require.Empty(t, changed)
+	p = c.plan(4, 1)
+	require.Equal(t, SnapshotRef{Checkpoint: 3, Gen: 1}, p.base)
+	require.Equal(t, 2, p.depth)
+	require.Equal(t, uint64(3), p.baseEpoch)
+	require.Empty(t, p.changed)
 }
 
 // An instance notes the epoch it last changed in, so that further changes
@@ -180,15 +188,12 @@ func TestChainRecordsAChangeOncePerEpoch(t *testing.T) {
 	c.stored(1)
 	c.touch(a, ia)
 	c.touch(a, ia)
-	_, _, _, _, changed := c.plan(2, 1)
-	require.Equal(t, map[Address]bool{a: true}, changed)
+	require.Equal(t, map[Address]bool{a: true}, c.plan(2, 1).changed)
 	c.stored(2)
 	c.touch(a, ia)
-	_, _, _, _, changed = c.plan(3, 1)
-	require.Equal(t, map[Address]bool{a: true}, changed, "changed again in the next epoch")
+	require.Equal(t, map[Address]bool{a: true}, c.plan(3, 1).changed, "changed again in the next epoch")
 	c.stored(3)
 	c.restored(&WorkerSnapshot{Checkpoint: 3, Root: 1, Depth: 2}, 1)
 	c.touch(a, ia)
-	_, _, _, _, changed = c.plan(4, 2)
-	require.Equal(t, map[Address]bool{a: true}, changed, "changed after a restore")
+	require.Equal(t, map[Address]bool{a: true}, c.plan(4, 2).changed, "changed after a restore")
 }

@@ -139,6 +139,9 @@ type instance struct {
 	// change in the same epoch skips the chain's set (a map write with
 	// two strings hashed, several times per transaction otherwise).
 	changedIn uint64
+	// createdIn is the chain epoch in which the instance was created (0:
+	// restored): a delta writes an instance created after its base whole.
+	createdIn uint64
 }
 
 type pendingDelay struct {
@@ -443,7 +446,7 @@ func (w *Worker) kick(delay Micros) {
 func (w *Worker) invoke(e Envelope) {
 	inst := w.instances[e.To]
 	if inst == nil {
-		inst = &instance{}
+		inst = &instance{createdIn: w.chain.epoch}
 		w.instances[e.To] = inst
 	}
 	if w.cfg.Pipeline == nil {
@@ -494,9 +497,9 @@ func (w *Worker) apply(a Address, inst *instance, fx *Effects) {
 	}
 	for _, m := range fx.Mutations {
 		if m.Deleted {
-			inst.state.delete(m.Name)
+			inst.state.delete(m.Name, w.chain.epoch)
 		} else {
-			inst.state.set(m.Name, m.Value)
+			inst.state.set(m.Name, m.Value, w.chain.epoch)
 		}
 	}
 	w.dropIfEmpty(a, inst)
@@ -520,7 +523,7 @@ func (w *Worker) setDelayed(delay Micros, e Envelope) {
 // dropIfEmpty forgets an instance without state, so that instances that were
 // only read cost no memory.
 func (w *Worker) dropIfEmpty(a Address, inst *instance) {
-	if len(inst.state) == 0 {
+	if !inst.state.live() {
 		delete(w.instances, a)
 	}
 }

@@ -153,26 +153,35 @@ func (w *Worker) recordChannel(from WorkerID, e Envelope) {
 // the egress.
 func (w *Worker) capture(n CheckpointID) *WorkerSnapshot {
 	s := &WorkerSnapshot{Worker: w.cfg.ID, Checkpoint: n, Gen: w.gen, Ingress: w.ingressOffset}
-	full, base, root, depth, changed := w.chain.plan(n, w.gen)
-	s.Base, s.Root, s.Depth = base, root, depth
+	p := w.chain.plan(n, w.gen)
+	s.Base, s.Root, s.Depth = p.base, p.root, p.depth
 	var arena []Mutation
-	if full {
+	if p.full {
 		s.Instances, arena, s.Deleted = w.scratch.take(len(w.instances), 2*len(w.instances))
 		for a, inst := range w.instances { // order-independent: sorted below, without a second lookup per instance
+			inst.state.prune(p.baseEpoch)
 			var entries []Mutation
-			arena, entries = appendEntries(arena, inst.state)
+			arena, entries = appendValues(arena, inst.state)
 			s.Instances = append(s.Instances, InstanceSnapshot{Address: a, Entries: entries})
 		}
 		sortInstances(s.Instances)
 	} else {
-		s.Instances, arena, s.Deleted = w.scratch.take(len(changed), 2*len(changed))
-		for a := range changed { // order-independent: sorted below
-			if inst := w.instances[a]; inst != nil {
-				var entries []Mutation
-				arena, entries = appendEntries(arena, inst.state)
-				s.Instances = append(s.Instances, InstanceSnapshot{Address: a, Entries: entries})
-			} else {
+		s.Instances, arena, s.Deleted = w.scratch.take(len(p.changed), 2*len(p.changed))
+		for a := range p.changed { // order-independent: sorted below
+			inst := w.instances[a]
+			var entries []Mutation
+			switch {
+			case inst == nil:
 				s.Deleted = append(s.Deleted, a)
+			case inst.createdIn > p.baseEpoch: // absent from the base, or an older instance deleted since
+				arena, entries = appendValues(arena, inst.state)
+				s.Instances = append(s.Instances, InstanceSnapshot{Address: a, Entries: entries})
+			default:
+				inst.state.prune(p.baseEpoch)
+				arena, entries = appendChanges(arena, inst.state, p.baseEpoch, w.cfg.Bug != BugDeltaWithoutDeletions)
+				if len(entries) > 0 {
+					s.Instances = append(s.Instances, InstanceSnapshot{Address: a, Entries: entries, Changes: true})
+				}
 			}
 		}
 		sortInstances(s.Instances)
@@ -298,7 +307,7 @@ func (w *Worker) finishRestore(s *WorkerSnapshot) {
 	for _, in := range s.Instances {
 		inst := &instance{state: make(stateEntries, 0, len(in.Entries))}
 		for _, e := range in.Entries {
-			inst.state.set(e.Name, e.Value)
+			inst.state.set(e.Name, e.Value, 0) // epoch 0: in the store, as the chain's base
 		}
 		w.instances[in.Address] = inst
 	}

@@ -58,6 +58,14 @@ func Variants() []Variant {
 		{string(saga.BugCompensateEarly), "a saga compensates every step not seen to fail, unsent ones included", sequentialSaga},
 	}
 	v = append(v, Variant{string(BugClientRetryCommitted), "a client resubmits a committed transfer under a new id", transfers2PC})
+	// A value deleted and brought back by a recovery does harm only where
+	// something else depends on its absence: a lock queue, emptied and
+	// deleted, that comes back serves its requests twice or never. Open
+	// loop clients fill queues; BUGGIFY's slow invocations hold locks
+	// across more checkpoints.
+	openMixBuggify := openMix2PC
+	openMixBuggify.Buggify = true
+	v = append(v, Variant{string(runtime.BugDeltaWithoutDeletions), "delta snapshots leave out values deleted since their base", openMixBuggify})
 	v = append(v, Variant{string(runtime.BugNoIngressDedup), "a request sent twice under one id is routed twice", Config{Scenario: "bank", Faults: FaultsCrash, Buggify: true}})
 	for i := range v {
 		v[i].Config.Bug = runtime.Bug(v[i].Bug)
