@@ -30,11 +30,11 @@ func (y *ycsb) History(o Outcome) checker.History {
 		if b, ok := state[balanceOf.Name]; ok {
 			h.Final[key], _ = runtime.Int64Codec.Decode(b)
 		}
-		if b, ok := state[ledgerState]; ok {
-			entries, err := parseLedger(b)
-			if err != nil {
-				panic(fmt.Sprintf("scenarios: %s: %v", key, err))
-			}
+		entries, err := readLedger(state)
+		if err != nil {
+			panic(fmt.Sprintf("scenarios: %s: %v", key, err))
+		}
+		if entries != nil {
 			h.Ledgers[key] = entries
 		}
 	}
