@@ -107,9 +107,6 @@ func (c *client) Start(env sim.Env) {
 	c.inflight = map[runtime.RequestID]int{}
 	c.attempts = make([]int, len(c.requests))
 	c.seq = uint64(len(c.requests))
-	if c.log.ops == nil {
-		c.log.ops = make([]Op, 0, len(c.requests)) // one attempt each, unless retried
-	}
 	c.env.After(egressPoll, pollTimer{})
 	if c.gaps != nil {
 		c.due = c.env.Now()

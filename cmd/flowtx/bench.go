@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"syscall"
@@ -47,6 +48,7 @@ unless GOGC or GOMEMLIMIT say otherwise.`)
 	storeDir := fs.String("store-dir", "", "keep the checkpoint store in files here (fsynced) instead of in memory")
 	asJSON := fs.Bool("json", false, "print one JSON object per run and one for the summary")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of all runs (their checks included: scenarios.(*Job).Check, benchVerdicts) to this file, for go tool pprof")
+	memProfile := fs.String("memprofile", "", "write a heap profile to this file at the end of each run, before its checks (the last run's is kept), for go tool pprof")
 	if done, code := parse(fs, args, stdout, stderr); done {
 		return code
 	}
@@ -70,6 +72,13 @@ unless GOGC or GOMEMLIMIT say otherwise.`)
 	}
 	cfg = resolved
 	tuneGC()
+	if *memProfile != "" { // fail now, not after the first run
+		f, err := os.Create(*memProfile)
+		if err != nil {
+			return usageError(stderr, "bench", err.Error())
+		}
+		f.Close()
+	}
 	if *cpuProfile != "" {
 		stop, err := startCPUProfile(*cpuProfile)
 		if err != nil {
@@ -77,7 +86,7 @@ unless GOGC or GOMEMLIMIT say otherwise.`)
 		}
 		defer stop()
 	}
-	return runBench(cfg, *runs, *storeDir, *asJSON, stdout, stderr)
+	return runBench(cfg, *runs, benchOptions{storeDir: *storeDir, memProfile: *memProfile}, *asJSON, stdout, stderr)
 }
 
 func usageError(stderr io.Writer, cmd, msg string) int {
@@ -130,7 +139,28 @@ func startCPUProfile(path string) (stop func(), err error) {
 	}, nil
 }
 
-func runBench(cfg scenarios.Config, runs int, storeDir string, asJSON bool, stdout, stderr io.Writer) int {
+// benchOptions are a bench's settings beyond the job's configuration.
+type benchOptions struct {
+	storeDir   string // the checkpoint store's directory; empty: in memory
+	memProfile string // where to write a heap profile after each run; empty: nowhere
+}
+
+// writeHeapProfile writes what is live on the heap now (after a
+// collection) to a new file at path.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func runBench(cfg scenarios.Config, runs int, opts benchOptions, asJSON bool, stdout, stderr io.Writer) int {
 	if !asJSON {
 		fmt.Fprintf(stdout, "bench: %v (real time, in process)\n", cfg)
 	}
@@ -140,7 +170,7 @@ func runBench(cfg scenarios.Config, runs int, storeDir string, asJSON bool, stdo
 	code := exitOK
 	for i := range runs {
 		cfg.Seed = uint64(i + 1)
-		r, lat, used, violations, err := benchOnce(cfg, storeDir)
+		r, lat, used, violations, err := benchOnce(cfg, opts)
 		if err != nil {
 			fmt.Fprintf(stderr, "flowtx bench: seed %d: %v\n", cfg.Seed, err)
 			return exitViolation
@@ -175,12 +205,12 @@ func printBench(w io.Writer, asJSON bool, prefix string, r benchResult) {
 
 // benchOnce runs cfg once and returns its figures, every latency, the
 // CPU the process used meanwhile and the run's violations.
-func benchOnce(cfg scenarios.Config, storeDir string) (benchResult, []sim.Time, time.Duration, []string, error) {
+func benchOnce(cfg scenarios.Config, opts benchOptions) (benchResult, []sim.Time, time.Duration, []string, error) {
 	job, err := scenarios.NewJob(cfg)
 	if err != nil {
 		return benchResult{}, nil, 0, nil, err
 	}
-	d := realtime.New(realtime.Config{StoreDir: storeDir})
+	d := realtime.New(realtime.Config{StoreDir: opts.storeDir})
 	job.Install(d)
 	start, cpuStart := time.Now(), processCPU()
 	d.Start()
@@ -189,6 +219,11 @@ func benchOnce(cfg scenarios.Config, storeDir string) (benchResult, []sim.Time, 
 	d.Stop()
 	if err != nil {
 		return benchResult{}, nil, 0, nil, err
+	}
+	if opts.memProfile != "" {
+		if err := writeHeapProfile(opts.memProfile); err != nil {
+			return benchResult{}, nil, 0, nil, err
+		}
 	}
 	outcome, violations := job.Check(d.Process)
 	violations = append(violations, benchVerdicts(job, outcome)...)
