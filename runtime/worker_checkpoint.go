@@ -158,8 +158,9 @@ func (w *Worker) capture(n CheckpointID) *WorkerSnapshot {
 	var arena []Mutation
 	if p.full {
 		s.Instances, arena, s.Deleted = w.scratch.take(len(w.instances), 2*len(w.instances))
+		// Tombstones are left for the instance's next delta to prune:
+		// pruning here would scan every value of every instance.
 		for a, inst := range w.instances { // order-independent: sorted below, without a second lookup per instance
-			inst.state.prune(p.baseEpoch)
 			var entries []Mutation
 			arena, entries = appendValues(arena, inst.state)
 			s.Instances = append(s.Instances, InstanceSnapshot{Address: a, Entries: entries})
