@@ -1,27 +1,39 @@
 package runtime
 
+import "slices"
+
 // Incremental snapshots. A worker's snapshots form chains: a full snapshot,
 // then deltas that each hold only what changed since the previous snapshot
 // of the chain that the worker knows is stored: of an instance that
 // existed then, the values written or deleted since; of one created
-// since, its whole state; of one gone since, its address. After
-// SnapshotChainMax deltas the next snapshot is full again, which bounds
-// what a restore reads. A delta's base must be a snapshot whose write this
-// worker saw succeed (or the one it restored): a failed or lost write never
-// becomes a base, so a chain never has a hole.
+// since, its whole state; of one gone since, its address. A delta names
+// every snapshot it builds on (its ancestors), so a restore reads the
+// newest and then all the others at once. The next snapshot is full again
+// once the chain's deltas add up to as many bytes as its full snapshot
+// (a restore then reads at most about twice the state) or the chain holds
+// SnapshotChainMax snapshots. A delta's base must be a snapshot whose
+// write this worker saw succeed (or the one it restored): a failed or lost
+// write never becomes a base, so a chain never has a hole.
 
 // SnapshotChainMax bounds a chain: a restore reads at most this many
 // snapshots, and the store keeps at most this many per worker for each
-// retained checkpoint.
-const SnapshotChainMax = 8
+// retained checkpoint. A full snapshot writes every value of every
+// instance, so the longer the chains, the rarer that cost: with deltas of
+// the values changed, small beside the state, the bytes rule seldom
+// applies first.
+const SnapshotChainMax = 32
 
 // chain is what a worker knows of its snapshot chain.
 type chain struct {
-	base      SnapshotRef  // the newest snapshot known stored; zero: none
-	baseEpoch uint64       // the epoch base closed: later changes are not in the store
-	root      CheckpointID // the full snapshot base's chain starts from
-	depth     int          // deltas between root and base
-	epochs    []epoch      // snapshots taken after base, oldest first
+	base      SnapshotRef   // the newest snapshot known stored; zero: none
+	baseEpoch uint64        // the epoch base closed: later changes are not in the store
+	root      CheckpointID  // the full snapshot base's chain starts from
+	depth     int           // deltas between root and base
+	ancestors []SnapshotRef // base's chain, root first, base last
+	// rootBytes and deltaBytes are the encoded sizes of base's chain:
+	// its full snapshot, and its deltas together.
+	rootBytes, deltaBytes int
+	epochs                []epoch // snapshots taken after base, oldest first
 	// changed are the instances changed since the newest snapshot taken.
 	changed map[Address]bool
 	// epoch numbers the changes since the newest snapshot taken (each
@@ -37,11 +49,15 @@ type chain struct {
 // epoch is a snapshot taken after the chain's base: what changed before it,
 // and where it would sit in the chain once stored.
 type epoch struct {
-	ref     SnapshotRef
-	number  uint64 // the epoch this snapshot closed
-	root    CheckpointID
-	depth   int
-	changed map[Address]bool
+	ref       SnapshotRef
+	number    uint64 // the epoch this snapshot closed
+	root      CheckpointID
+	depth     int
+	ancestors []SnapshotRef // what this snapshot builds on; nil if full
+	// rootBytes and deltaBytes are those of the chain this snapshot
+	// builds on, its own bytes not included.
+	rootBytes, deltaBytes int
+	changed               map[Address]bool
 }
 
 // snapshotPlan is the shape of a snapshot: full, or a delta of base with
@@ -53,6 +69,7 @@ type snapshotPlan struct {
 	baseEpoch uint64
 	root      CheckpointID
 	depth     int
+	ancestors []SnapshotRef // a delta's: root first, base last
 	changed   map[Address]bool
 }
 
@@ -71,11 +88,12 @@ func (c *chain) touch(a Address, inst *instance) {
 // current epoch. Values the worker deleted in epochs up to the plan's
 // baseEpoch are in the store and need no tombstones.
 func (c *chain) plan(n CheckpointID, gen Generation) snapshotPlan {
-	p := snapshotPlan{full: c.base.IsZero() || c.depth+1 >= SnapshotChainMax, baseEpoch: c.baseEpoch}
+	p := snapshotPlan{baseEpoch: c.baseEpoch}
+	p.full = c.base.IsZero() || c.depth+1 >= SnapshotChainMax || c.deltaBytes >= c.rootBytes
 	if p.full {
 		p.root, p.depth = n, 0
 	} else {
-		p.base, p.root, p.depth = c.base, c.root, c.depth+1
+		p.base, p.root, p.depth, p.ancestors = c.base, c.root, c.depth+1, c.ancestors
 		p.changed = c.changed // no snapshot in flight (the usual case): nothing to merge
 	}
 	if !p.full && len(c.epochs) > 0 {
@@ -89,7 +107,11 @@ func (c *chain) plan(n CheckpointID, gen Generation) snapshotPlan {
 			p.changed[a] = true
 		}
 	}
-	c.epochs = append(c.epochs, epoch{ref: SnapshotRef{Checkpoint: n, Gen: gen}, number: c.epoch, root: p.root, depth: p.depth, changed: c.changed})
+	e := epoch{ref: SnapshotRef{Checkpoint: n, Gen: gen}, number: c.epoch, root: p.root, depth: p.depth, changed: c.changed}
+	if !p.full {
+		e.ancestors, e.rootBytes, e.deltaBytes = p.ancestors, c.rootBytes, c.deltaBytes
+	}
+	c.epochs = append(c.epochs, e)
 	c.epoch++
 	if c.spare != nil {
 		c.changed, c.spare = c.spare, nil
@@ -99,12 +121,21 @@ func (c *chain) plan(n CheckpointID, gen Generation) snapshotPlan {
 	return p
 }
 
-// stored makes snapshot n the chain's base once its write succeeded: its
-// changes, and those of every snapshot before it, are in the store.
-func (c *chain) stored(n CheckpointID) {
+// stored makes snapshot n, of size bytes encoded, the chain's base once
+// its write succeeded: its changes, and those of every snapshot before it,
+// are in the store.
+func (c *chain) stored(n CheckpointID, bytes int) {
 	for i, e := range c.epochs {
 		if e.ref.Checkpoint == n {
 			c.base, c.baseEpoch, c.root, c.depth = e.ref, e.number, e.root, e.depth
+			// Clipped: the new base's chain must not write into the
+			// array the old one shares with snapshots still pending.
+			c.ancestors = append(slices.Clip(e.ancestors), e.ref)
+			if e.depth == 0 {
+				c.rootBytes, c.deltaBytes = bytes, 0
+			} else {
+				c.rootBytes, c.deltaBytes = e.rootBytes, e.deltaBytes+bytes
+			}
 			clear(e.changed)
 			c.spare = e.changed
 			c.epochs = append(c.epochs[:0:0], c.epochs[i+1:]...)
@@ -113,8 +144,10 @@ func (c *chain) stored(n CheckpointID) {
 	}
 }
 
-// restored starts the chain again from a restored snapshot.
-func (c *chain) restored(s *WorkerSnapshot, source Generation) {
+// restored starts the chain again from a restored snapshot, the newest of
+// a chain whose full snapshot was rootBytes long and whose deltas were
+// deltaBytes together.
+func (c *chain) restored(s *WorkerSnapshot, source Generation, rootBytes, deltaBytes int) {
 	epoch := c.epoch
 	*c = newChain()
 	// The restored state stands for epoch 'epoch': restored values carry
@@ -122,6 +155,8 @@ func (c *chain) restored(s *WorkerSnapshot, source Generation) {
 	c.epoch = epoch + 1
 	if s.Checkpoint != 0 {
 		c.base, c.baseEpoch, c.root, c.depth = SnapshotRef{Checkpoint: s.Checkpoint, Gen: source}, epoch, s.Root, s.Depth
+		c.ancestors = append(slices.Clip(s.Ancestors), c.base)
+		c.rootBytes, c.deltaBytes = rootBytes, deltaBytes
 	}
 }
 

@@ -96,7 +96,7 @@ func TestSnapshotChainRestoresTheCapturedState(t *testing.T) {
 				continue
 			}
 			stored[n] = s.Encode()
-			w.chain.stored(n)
+			w.chain.stored(n, len(stored[n]))
 			newest = n
 		}
 		if newest == 0 {
@@ -115,6 +115,11 @@ func TestSnapshotChainRestoresTheCapturedState(t *testing.T) {
 			ref = s.Base
 		}
 		require.LessOrEqual(t, len(loaded), SnapshotChainMax)
+		var walked []SnapshotRef // root first, as a delta lists its ancestors
+		for i := len(loaded) - 1; i > 0; i-- {
+			walked = append(walked, SnapshotRef{Checkpoint: loaded[i].Checkpoint})
+		}
+		require.Equal(t, walked, loaded[0].Ancestors, "a delta names the chain it builds on")
 		require.Equal(t, captured[newest], mergedState(merge(loaded)))
 	})
 }
@@ -131,7 +136,7 @@ func TestDeltaHoldsOnlyChangedValues(t *testing.T) {
 	a, b := Address{Type: "x", ID: "a"}, Address{Type: "x", ID: "b"}
 	w.invoke(Envelope{To: a, Msg: Message{Kind: "set:big=ledger,set:small=1,set:gone=x"}})
 	require.Empty(t, w.capture(1).Base, "the first snapshot is full")
-	w.chain.stored(1)
+	w.chain.stored(1, 1000)
 	w.invoke(Envelope{To: a, Msg: Message{Kind: "set:small=2,del:gone"}})
 	w.invoke(Envelope{To: b, Msg: Message{Kind: "set:big=new"}})
 	s := w.capture(2)
@@ -139,7 +144,7 @@ func TestDeltaHoldsOnlyChangedValues(t *testing.T) {
 		{Address: a, Entries: []Mutation{{Name: "gone", Deleted: true}, {Name: "small", Value: []byte("2")}}, Changes: true},
 		{Address: b, Entries: []Mutation{{Name: "big", Value: []byte("new")}}},
 	}, s.Instances)
-	w.chain.stored(2)
+	w.chain.stored(2, 10)
 	w.invoke(Envelope{To: a, Msg: Message{Kind: "set:small=3"}})
 	s = w.capture(3)
 	require.Equal(t, []InstanceSnapshot{{Address: a, Entries: []Mutation{{Name: "small", Value: []byte("3")}}, Changes: true}}, s.Instances,
@@ -158,7 +163,7 @@ func restoreAfterDeletion(t *testing.T, bug Bug) map[Address]map[string]string {
 	w.invoke(Envelope{To: a, Msg: Message{Kind: "set:kept=1,set:gone=x"}})
 	full, err := DecodeSnapshot(w.capture(1).Encode()) // as stored: the next capture reuses the capture's memory
 	require.NoError(t, err)
-	w.chain.stored(1)
+	w.chain.stored(1, 1000)
 	w.invoke(Envelope{To: a, Msg: Message{Kind: "del:gone"}})
 	return mergedState(merge([]*WorkerSnapshot{w.capture(2), full}))
 }

@@ -115,10 +115,13 @@
 // value remembers the epoch (the interval between two snapshots) of its
 // last write, and a deleted one stays as a tombstone until the base has
 // moved past it. The run queue, delayed messages, channels, egress and
-// offset are whole in every snapshot. A
-// failed write never becomes a base, so a chain has no holes. Every
-// SnapshotChainMax-th snapshot is full, which bounds what a restore reads:
-// it loads the chain newest first and folds it oldest first. An Acked
+// offset are whole in every snapshot. A delta names every snapshot it
+// builds on (Ancestors), so a restore reads the newest snapshot and then
+// all the others at once, and folds them oldest first. A failed write
+// never becomes a base, so a chain has no holes. A snapshot is full again
+// once the chain's deltas add up to the bytes of its full snapshot, or
+// the chain holds SnapshotChainMax snapshots, which bounds what a restore
+// reads. An Acked
 // names the full snapshot its chain starts from (Root); a completion
 // record keeps the oldest root of its checkpoint, and GC keeps every
 // snapshot from the oldest root a retained checkpoint needs.

@@ -21,9 +21,12 @@ type WorkerSnapshot struct {
 	// base (Instances: of each, its changes or its whole state) and those
 	// that were removed (Deleted); everything else (run queue, delayed
 	// messages, channels, egress, offset) is whole in every snapshot.
-	Base      SnapshotRef
-	Root      CheckpointID // the full snapshot this one's chain starts from
-	Depth     int          // deltas between Root and this one
+	Base  SnapshotRef
+	Root  CheckpointID // the full snapshot this one's chain starts from
+	Depth int          // deltas between Root and this one
+	// Ancestors are the snapshots a delta builds on, Root first, Base
+	// last, for a restore to read at once.
+	Ancestors []SnapshotRef
 	Ingress   Offset
 	Instances []InstanceSnapshot // sorted by address
 	Deleted   []Address          // sorted
@@ -70,8 +73,9 @@ func (r SnapshotRef) IsZero() bool { return r == SnapshotRef{} }
 // ErrCorruptSnapshot is returned when stored snapshot bytes do not decode.
 var ErrCorruptSnapshot = errors.New("runtime: corrupt snapshot")
 
-// snapshotVersion 3: an instance's entries may be its changes.
-const snapshotVersion = 3
+// snapshotVersion 4: a delta names its ancestors (3: an instance's entries
+// may be its changes).
+const snapshotVersion = 4
 
 // Encode renders the snapshot in a compact, deterministic binary form: the
 // same snapshot always gives the same bytes, which the trace hash relies on.
@@ -85,6 +89,11 @@ func (s *WorkerSnapshot) Encode() []byte {
 	e.uint(uint64(s.Base.Gen))
 	e.int(int64(s.Root))
 	e.uint(uint64(s.Depth))
+	e.uint(uint64(len(s.Ancestors)))
+	for _, a := range s.Ancestors {
+		e.int(int64(a.Checkpoint))
+		e.uint(uint64(a.Gen))
+	}
 	e.int(int64(s.Ingress))
 	e.uint(uint64(len(s.Deleted)))
 	for _, a := range s.Deleted {
@@ -149,8 +158,11 @@ func DecodeSnapshot(b []byte) (*WorkerSnapshot, error) {
 		Base:       SnapshotRef{Checkpoint: CheckpointID(d.int()), Gen: Generation(d.uint())},
 		Root:       CheckpointID(d.int()),
 		Depth:      int(d.uint()),
-		Ingress:    Offset(d.int()),
 	}
+	for n := d.count(); n > 0; n-- {
+		s.Ancestors = append(s.Ancestors, SnapshotRef{Checkpoint: CheckpointID(d.int()), Gen: Generation(d.uint())})
+	}
+	s.Ingress = Offset(d.int())
 	for n := d.count(); n > 0; n-- {
 		s.Deleted = append(s.Deleted, d.address())
 	}
@@ -241,7 +253,7 @@ func appendChanges(arena []Mutation, state stateEntries, since uint64, deletions
 // sizeHint is about the size of the snapshot's encoding, so that Encode
 // allocates its buffer once instead of growing it through a dozen copies.
 func (s *WorkerSnapshot) sizeHint() int {
-	n := 64 + 96*(len(s.RunQueue)+len(s.Delayed)+len(s.Deleted))
+	n := 64 + 16*len(s.Ancestors) + 96*(len(s.RunQueue)+len(s.Delayed)+len(s.Deleted))
 	for _, in := range s.Instances {
 		n += len(in.Address.Type) + len(in.Address.ID) + 4
 		for _, m := range in.Entries {

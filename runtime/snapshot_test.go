@@ -154,7 +154,7 @@ func TestChainBaseIsAStoredSnapshot(t *testing.T) {
 	a, b := Address{Type: "x", ID: "a"}, Address{Type: "x", ID: "b"}
 	ia, ib := &instance{}, &instance{}
 	require.True(t, c.plan(1, 1).full, "the first snapshot is full")
-	c.stored(1)
+	c.stored(1, 1000)
 	c.touch(a, ia)
 	p := c.plan(2, 1)
 	require.False(t, p.full)
@@ -169,7 +169,7 @@ func TestChainBaseIsAStoredSnapshot(t *testing.T) {
 	require.Equal(t, SnapshotRef{Checkpoint: 1, Gen: 1}, p.base)
 	require.Equal(t, map[Address]bool{a: true, b: true}, p.changed)
 	require.Equal(t, uint64(1), p.baseEpoch, "values changed after snapshot 1's epoch")
-	c.stored(3)
+	c.stored(3, 10)
 	p = c.plan(4, 1)
 	require.Equal(t, SnapshotRef{Checkpoint: 3, Gen: 1}, p.base)
 	require.Equal(t, 2, p.depth)
@@ -185,15 +185,15 @@ func TestChainRecordsAChangeOncePerEpoch(t *testing.T) {
 	a := Address{Type: "x", ID: "a"}
 	ia := &instance{}
 	c.plan(1, 1)
-	c.stored(1)
+	c.stored(1, 1000)
 	c.touch(a, ia)
 	c.touch(a, ia)
 	require.Equal(t, map[Address]bool{a: true}, c.plan(2, 1).changed)
-	c.stored(2)
+	c.stored(2, 10)
 	c.touch(a, ia)
 	require.Equal(t, map[Address]bool{a: true}, c.plan(3, 1).changed, "changed again in the next epoch")
-	c.stored(3)
-	c.restored(&WorkerSnapshot{Checkpoint: 3, Root: 1, Depth: 2}, 1)
+	c.stored(3, 10)
+	c.restored(&WorkerSnapshot{Checkpoint: 3, Root: 1, Depth: 2}, 1, 1000, 20)
 	c.touch(a, ia)
 	require.Equal(t, map[Address]bool{a: true}, c.plan(4, 2).changed, "changed after a restore")
 }

@@ -13,12 +13,11 @@ type checkpointing struct {
 	snap         *snapshotInProgress
 	writes       map[uint64]pendingWrite // snapshot writes in flight, by token
 	restore      Control                 // the Restore being loaded
-	loadToken    uint64
+	load         chainLoad
 	prevOffset   Offset // the ingress offset before the restore, for BugNoIngressRewind
 	wasRunning   bool
-	align        alignment         // Aligned only
-	chain        chain             // incremental snapshots
-	loaded       []*WorkerSnapshot // a restore's chain, newest first
+	align        alignment // Aligned only
+	chain        chain     // incremental snapshots
 	scratch      captureScratch
 }
 
@@ -51,11 +50,21 @@ func (c *captureScratch) keep(instances []InstanceSnapshot, entries []Mutation, 
 	c.instances, c.entries, c.deleted = instances, entries, deleted
 }
 
-// pendingWrite is a snapshot write in flight: which checkpoint, and the
-// full snapshot its chain starts from.
+// pendingWrite is a snapshot write in flight: which checkpoint, the full
+// snapshot its chain starts from, and its size.
 type pendingWrite struct {
 	checkpoint CheckpointID
 	root       CheckpointID
+	bytes      int
+}
+
+// chainLoad is a restore reading its checkpoint's snapshot chain: the
+// newest snapshot, then every ancestor it names at once, so that a restore
+// waits for two reads however long the chain.
+type chainLoad struct {
+	reads  map[uint64]int    // reads in flight, by token -> their place in loaded
+	loaded []*WorkerSnapshot // newest first
+	bytes  []int             // each loaded snapshot's encoded size
 }
 
 type snapshotInProgress struct {
@@ -154,7 +163,7 @@ func (w *Worker) recordChannel(from WorkerID, e Envelope) {
 func (w *Worker) capture(n CheckpointID) *WorkerSnapshot {
 	s := &WorkerSnapshot{Worker: w.cfg.ID, Checkpoint: n, Gen: w.gen, Ingress: w.ingressOffset}
 	p := w.chain.plan(n, w.gen)
-	s.Base, s.Root, s.Depth = p.base, p.root, p.depth
+	s.Base, s.Root, s.Depth, s.Ancestors = p.base, p.root, p.depth, p.ancestors
 	var arena []Mutation
 	if p.full {
 		s.Instances, arena, s.Deleted = w.scratch.take(len(w.instances), 2*len(w.instances))
@@ -216,7 +225,7 @@ func (w *Worker) writeSnapshot() {
 	}
 	value := s.Encode()
 	token := w.token()
-	w.writes[token] = pendingWrite{checkpoint: s.Checkpoint, root: s.Root}
+	w.writes[token] = pendingWrite{checkpoint: s.Checkpoint, root: s.Root, bytes: len(value)}
 	w.stats.Snapshots++
 	w.stats.SnapshotB += int64(len(value))
 	w.host.Store(StoreRequest{Kind: StorePut, Key: snapshotKey(s.Checkpoint, w.gen, w.cfg.ID), Value: value, Token: token})
@@ -253,16 +262,48 @@ func (w *Worker) onRestore(c Control) {
 // loadSnapshot starts (or, after a failed read, restarts) loading the
 // restored checkpoint's chain, newest first.
 func (w *Worker) loadSnapshot() {
-	w.loaded = nil
-	w.loadRef(SnapshotRef{Checkpoint: w.restore.Checkpoint, Gen: w.restore.Source})
+	w.load = chainLoad{reads: map[uint64]int{}, loaded: make([]*WorkerSnapshot, 1), bytes: make([]int, 1)}
+	w.loadRef(0, SnapshotRef{Checkpoint: w.restore.Checkpoint, Gen: w.restore.Source})
 }
 
-func (w *Worker) loadRef(r SnapshotRef) {
-	if len(w.loaded) > SnapshotChainMax {
-		broken("%v: the chain of checkpoint %v is longer than %d", w.cfg.ID, w.restore.Checkpoint, SnapshotChainMax)
+// loadRef reads snapshot r into place i of the chain being loaded.
+func (w *Worker) loadRef(i int, r SnapshotRef) {
+	token := w.token()
+	w.load.reads[token] = i
+	w.host.Store(StoreRequest{Kind: StoreGet, Key: snapshotKey(r.Checkpoint, r.Gen, w.cfg.ID), Token: token})
+}
+
+// loaded takes in a snapshot of the chain being loaded: after the newest,
+// it reads every ancestor; after the last, it restores.
+func (w *Worker) loaded(i int, s *WorkerSnapshot, bytes int) {
+	l := &w.load
+	l.loaded[i], l.bytes[i] = s, bytes
+	if i == 0 && !s.Base.IsZero() {
+		n := len(s.Ancestors)
+		if n == 0 || n >= SnapshotChainMax || s.Ancestors[n-1] != s.Base {
+			broken("%v: snapshot of checkpoint %v has base %v and %d ancestors (at most %d, the base last)",
+				w.cfg.ID, w.restore.Checkpoint, s.Base, n, SnapshotChainMax-1)
+		}
+		l.loaded = append(l.loaded, make([]*WorkerSnapshot, n)...)
+		l.bytes = append(l.bytes, make([]int, n)...)
+		for j, a := range s.Ancestors { // root first: its place is last
+			w.loadRef(n-j, a)
+		}
+		return
 	}
-	w.loadToken = w.token()
-	w.host.Store(StoreRequest{Kind: StoreGet, Key: snapshotKey(r.Checkpoint, r.Gen, w.cfg.ID), Token: w.loadToken})
+	if len(l.reads) > 0 {
+		return
+	}
+	for k := 0; k+1 < len(l.loaded); k++ {
+		if next := l.loaded[k+1]; l.loaded[k].Base != (SnapshotRef{Checkpoint: next.Checkpoint, Gen: next.Gen}) {
+			broken("%v: the chain of checkpoint %v is broken at %v: its base is %v", w.cfg.ID, w.restore.Checkpoint,
+				l.loaded[k].Checkpoint, l.loaded[k].Base)
+		}
+	}
+	if root := l.loaded[len(l.loaded)-1]; !root.Base.IsZero() {
+		broken("%v: the chain of checkpoint %v starts at %v, a delta", w.cfg.ID, w.restore.Checkpoint, root.Checkpoint)
+	}
+	w.finishRestore(merge(l.loaded))
 }
 
 // Stored handles the result of a store operation the worker started.
@@ -273,15 +314,18 @@ func (w *Worker) Stored(r StoreResult) {
 			w.host.Tell(Control{Kind: Failed, Gen: w.gen, Checkpoint: pw.checkpoint})
 			return
 		}
-		w.chain.stored(pw.checkpoint)
+		w.chain.stored(pw.checkpoint, pw.bytes)
 		w.host.Tell(Control{Kind: Acked, Gen: w.gen, Checkpoint: pw.checkpoint, Root: pw.root})
 		return
 	}
-	if w.phase != loading || r.Token != w.loadToken {
-		return // for a generation this worker has left
+	i, ok := w.load.reads[r.Token]
+	if w.phase != loading || !ok {
+		return // for a generation this worker has left, or a load given up
 	}
+	delete(w.load.reads, r.Token)
 	switch {
 	case r.Err != nil:
+		clear(w.load.reads) // one retry reloads the whole chain
 		w.host.After(retryDelay, Timer{Kind: TimerRetry, Gen: w.gen})
 	case !r.Found:
 		broken("%v: checkpoint %v has no snapshot for this worker: it was restored incomplete", w.cfg.ID, w.restore.Checkpoint)
@@ -290,12 +334,7 @@ func (w *Worker) Stored(r StoreResult) {
 		if err != nil {
 			broken("%v: snapshot of checkpoint %v: %v", w.cfg.ID, w.restore.Checkpoint, err)
 		}
-		w.loaded = append(w.loaded, s)
-		if !s.Base.IsZero() {
-			w.loadRef(s.Base)
-			return
-		}
-		w.finishRestore(merge(w.loaded))
+		w.loaded(i, s, len(r.Value))
 	}
 }
 
@@ -330,8 +369,16 @@ func (w *Worker) finishRestore(s *WorkerSnapshot) {
 	w.egress.closed = s.Egress
 	w.egress.commit(s.Checkpoint, w.host)
 	w.lastSnapshot = s.Checkpoint
-	w.chain.restored(s, w.restore.Source)
-	w.loaded = nil
+	rootBytes, deltaBytes := 0, 0
+	for i, b := range w.load.bytes { // none when restoring checkpoint 0
+		if i == len(w.load.bytes)-1 {
+			rootBytes = b
+		} else {
+			deltaBytes += b
+		}
+	}
+	w.chain.restored(s, w.restore.Source, rootBytes, deltaBytes)
+	w.load = chainLoad{}
 	w.phase = running
 	w.stats.Restores++
 	w.host.Tell(Control{Kind: Restored, Gen: w.gen, Checkpoint: s.Checkpoint})

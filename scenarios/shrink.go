@@ -24,7 +24,8 @@ const shrinkRunsMax = 2_000
 // first violation's kind): first the fault schedule, by delta debugging
 // over fault units (a crash with its restart, a store-failure window, a
 // network fault: a partition with its heal, a whole swizzle, a spike),
-// then the number of clients, then the operations per client. The input
+// then the number of clients, then the operations per client, then the
+// faults once more (a smaller run may need fewer to fail). The input
 // must fail; the config it returns replays the minimal run with
 // `flowtx replay --faults FILE`.
 func Shrink(cfg Config) (Shrunk, error) {
@@ -51,12 +52,15 @@ func Shrink(cfg Config) (Shrunk, error) {
 		}
 		return false
 	}
-	units := ddmin(faultUnits(cfg.Schedule), func(us []faultUnit) bool {
-		c := s.Config
-		c.Schedule = scheduleOf(us)
-		return fails(c)
-	})
-	s.Config.Schedule = scheduleOf(units)
+	shrinkFaults := func() {
+		units := ddmin(faultUnits(s.Config.Schedule), func(us []faultUnit) bool {
+			c := s.Config
+			c.Schedule = scheduleOf(us)
+			return fails(c)
+		})
+		s.Config.Schedule = scheduleOf(units)
+	}
+	shrinkFaults()
 	for clients := 1; clients < s.Config.Clients; clients++ {
 		c := s.Config
 		c.Clients = clients
@@ -77,6 +81,11 @@ func Shrink(cfg Config) (Shrunk, error) {
 		} else {
 			lo = mid + 1
 		}
+	}
+	// Fewer clients and operations may need fewer faults to fail the same
+	// way: one more pass over them.
+	if len(s.Config.Schedule) > 0 {
+		shrinkFaults()
 	}
 	return s, nil
 }
