@@ -175,3 +175,70 @@ func TestDeltaWithoutDeletionsBringsValuesBack(t *testing.T) {
 	require.Equal(t, map[Address]map[string]string{a: {"kept": "1"}}, restoreAfterDeletion(t, NoBug))
 	require.Equal(t, map[Address]map[string]string{a: {"kept": "1", "gone": "x"}}, restoreAfterDeletion(t, BugDeltaWithoutDeletions))
 }
+
+// storeHost is a quietHost that keeps the store requests it is asked for.
+type storeHost struct {
+	quietHost
+	requests []StoreRequest
+}
+
+func (h *storeHost) Store(r StoreRequest) { h.requests = append(h.requests, r) }
+
+// A restore reads the newest snapshot of its chain, then every ancestor it
+// names at once, and restores when the last arrives, in whatever order.
+func TestRestoreReadsTheAncestorsAtOnce(t *testing.T) {
+	reg := NewRegistry()
+	require.NoError(t, reg.Register("x", editor))
+	writer, err := NewWorker(Config{ID: 0, Workers: 1, Registry: reg}, quietHost{})
+	require.NoError(t, err)
+	writer.reset()
+	a := Address{Type: "x", ID: "a"}
+	stored := map[string][]byte{}
+	for n := CheckpointID(1); n <= 4; n++ {
+		writer.invoke(Envelope{To: a, Msg: Message{Kind: "set:n" + string(rune('0'+n)) + "=v"}})
+		b := writer.capture(n).Encode()
+		stored[snapshotKey(n, 0, 0)] = b
+		size := len(b)
+		if n == 1 {
+			size = 1 << 20 // as if the full snapshot were large: the deltas stay below it
+		}
+		writer.chain.stored(n, size)
+	}
+	newest, err := DecodeSnapshot(stored[snapshotKey(4, 0, 0)])
+	require.NoError(t, err)
+	require.Len(t, newest.Ancestors, 3, "snapshot 4 builds on 1, 2 and 3")
+
+	h := &storeHost{}
+	w, err := NewWorker(Config{ID: 0, Workers: 1, Registry: reg}, h)
+	require.NoError(t, err)
+	w.Start()
+	w.Control(Control{Kind: Restore, Gen: 1, Checkpoint: 4})
+	require.Len(t, h.requests, 1, "the newest first")
+	answer := func(r StoreRequest) {
+		v, ok := stored[r.Key]
+		w.Stored(StoreResult{Token: r.Token, Value: v, Found: ok})
+	}
+	answer(h.requests[0])
+	require.Len(t, h.requests, 4, "then its three ancestors, all at once")
+	for _, r := range []StoreRequest{h.requests[2], h.requests[3], h.requests[1]} {
+		require.Equal(t, loading, w.phase)
+		answer(r)
+	}
+	require.Equal(t, running, w.phase)
+	require.Equal(t, map[string][]byte{"n1": []byte("v"), "n2": []byte("v"), "n3": []byte("v"), "n4": []byte("v")}, w.State(a))
+}
+
+// A chain ends once its deltas add up to its full snapshot's bytes: a
+// restore then reads at most about twice the state.
+func TestChainIsFullAgainOnceDeltasOutweighTheRoot(t *testing.T) {
+	c := newChain()
+	require.True(t, c.plan(1, 1).full)
+	c.stored(1, 100)
+	require.False(t, c.plan(2, 1).full)
+	c.stored(2, 60)
+	p := c.plan(3, 1)
+	require.False(t, p.full, "60 bytes of deltas against 100")
+	require.Equal(t, []SnapshotRef{{Checkpoint: 1, Gen: 1}, {Checkpoint: 2, Gen: 1}}, p.ancestors)
+	c.stored(3, 50)
+	require.True(t, c.plan(4, 1).full, "110 bytes of deltas against 100")
+}

@@ -40,6 +40,9 @@ func drawSnapshot(t *rapid.T) *WorkerSnapshot {
 	}
 	if rapid.Bool().Draw(t, "delta") {
 		s.Base = SnapshotRef{Checkpoint: CheckpointID(rapid.Int64Range(1, 1<<40).Draw(t, "base")), Gen: Generation(rapid.Uint64Range(1, 9).Draw(t, "base-gen"))}
+		for range rapid.IntRange(1, 3).Draw(t, "ancestors") {
+			s.Ancestors = append(s.Ancestors, SnapshotRef{Checkpoint: CheckpointID(rapid.Int64Range(1, 1<<40).Draw(t, "ancestor")), Gen: Generation(rapid.Uint64Range(1, 9).Draw(t, "ancestor-gen"))})
+		}
 		for range rapid.IntRange(0, 2).Draw(t, "deleted") {
 			s.Deleted = append(s.Deleted, drawAddress(t, "deleted"))
 		}
