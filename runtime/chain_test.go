@@ -8,18 +8,6 @@ import (
 	"pgregory.net/rapid"
 )
 
-// quietHost is a Host that drops everything: for driving a worker's state
-// and snapshots directly.
-type quietHost struct{}
-
-func (quietHost) Now() Micros                       { return 0 }
-func (quietHost) Send(WorkerID, Packet)             {}
-func (quietHost) Tell(Control)                      {}
-func (quietHost) After(Micros, Timer)               {}
-func (quietHost) Release(EgressBatch)               {}
-func (quietHost) ReadIngress(Offset, int) []Request { return nil }
-func (quietHost) Store(StoreRequest)                {}
-
 // editor applies the edits its message names: "set:name=value" and
 // "del:name", separated by commas.
 func editor(ctx Context, msg Message) error {
@@ -68,7 +56,7 @@ func TestSnapshotChainRestoresTheCapturedState(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		reg := NewRegistry()
 		require.NoError(t, reg.Register("x", editor))
-		w, err := NewWorker(Config{ID: 0, Workers: 1, Registry: reg}, quietHost{})
+		w, err := NewWorker(Config{ID: 0, Workers: 1, Registry: reg}, nullHost{})
 		require.NoError(t, err)
 		w.reset()
 		addresses := []Address{{Type: "x", ID: "a"}, {Type: "x", ID: "b"}, {Type: "x", ID: "c"}}
@@ -130,7 +118,7 @@ func TestSnapshotChainRestoresTheCapturedState(t *testing.T) {
 func TestDeltaHoldsOnlyChangedValues(t *testing.T) {
 	reg := NewRegistry()
 	require.NoError(t, reg.Register("x", editor))
-	w, err := NewWorker(Config{ID: 0, Workers: 1, Registry: reg}, quietHost{})
+	w, err := NewWorker(Config{ID: 0, Workers: 1, Registry: reg}, nullHost{})
 	require.NoError(t, err)
 	w.reset()
 	a, b := Address{Type: "x", ID: "a"}, Address{Type: "x", ID: "b"}
@@ -156,7 +144,7 @@ func TestDeltaHoldsOnlyChangedValues(t *testing.T) {
 func restoreAfterDeletion(t *testing.T, bug Bug) map[Address]map[string]string {
 	reg := NewRegistry()
 	require.NoError(t, reg.Register("x", editor))
-	w, err := NewWorker(Config{ID: 0, Workers: 1, Registry: reg, Bug: bug}, quietHost{})
+	w, err := NewWorker(Config{ID: 0, Workers: 1, Registry: reg, Bug: bug}, nullHost{})
 	require.NoError(t, err)
 	w.reset()
 	a := Address{Type: "x", ID: "a"}
@@ -176,9 +164,9 @@ func TestDeltaWithoutDeletionsBringsValuesBack(t *testing.T) {
 	require.Equal(t, map[Address]map[string]string{a: {"kept": "1", "gone": "x"}}, restoreAfterDeletion(t, BugDeltaWithoutDeletions))
 }
 
-// storeHost is a quietHost that keeps the store requests it is asked for.
+// storeHost is a nullHost that keeps the store requests it is asked for.
 type storeHost struct {
-	quietHost
+	nullHost
 	requests []StoreRequest
 }
 
@@ -189,7 +177,7 @@ func (h *storeHost) Store(r StoreRequest) { h.requests = append(h.requests, r) }
 func TestRestoreReadsTheAncestorsAtOnce(t *testing.T) {
 	reg := NewRegistry()
 	require.NoError(t, reg.Register("x", editor))
-	writer, err := NewWorker(Config{ID: 0, Workers: 1, Registry: reg}, quietHost{})
+	writer, err := NewWorker(Config{ID: 0, Workers: 1, Registry: reg}, nullHost{})
 	require.NoError(t, err)
 	writer.reset()
 	a := Address{Type: "x", ID: "a"}
