@@ -20,7 +20,14 @@ func Encode(kind string, v Value) runtime.Message {
 
 // Decode parses a message written by Encode.
 func Decode(m runtime.Message, v Target) error {
-	if err := Unmarshal(m.Body, v); err != nil {
+	return BadBody(m, Unmarshal(m.Body, v))
+}
+
+// BadBody wraps an error decoding m's body in runtime.ErrBadBody, naming
+// m's kind; it returns nil for nil. Protocols that decode on their own
+// types (Open, End) report their errors through it, as Decode does.
+func BadBody(m runtime.Message, err error) error {
+	if err != nil {
 		return fmt.Errorf("%w: %s: %v", runtime.ErrBadBody, m.Kind, err)
 	}
 	return nil

@@ -126,20 +126,12 @@ func decodeStep(m runtime.Message) (stepCall, error) {
 	var c stepCall
 	r := protocols.Open(m.Body)
 	c.DecodeFrom(&r)
-	return c, badBody(m, r.End())
+	return c, protocols.BadBody(m, r.End())
 }
 
 func decodeResult(m runtime.Message) (stepResult, error) {
 	var s stepResult
 	r := protocols.Open(m.Body)
 	s.DecodeFrom(&r)
-	return s, badBody(m, r.End())
-}
-
-// badBody wraps a decode error as protocols.Decode does.
-func badBody(m runtime.Message, err error) error {
-	if err != nil {
-		return fmt.Errorf("%w: %s: %v", runtime.ErrBadBody, m.Kind, err)
-	}
-	return nil
+	return s, protocols.BadBody(m, r.End())
 }

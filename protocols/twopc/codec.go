@@ -274,7 +274,7 @@ func decodePrepare(m runtime.Message) (prepare, error) {
 	var p prepare
 	r := protocols.Open(m.Body)
 	p.DecodeFrom(&r)
-	return p, badBody(m, r.End())
+	return p, protocols.BadBody(m, r.End())
 }
 
 // encodeDecision encodes a commit or an abort (kind).
@@ -288,7 +288,7 @@ func decodeDecision(m runtime.Message) (decision, error) {
 	var d decision
 	r := protocols.Open(m.Body)
 	d.DecodeFrom(&r)
-	return d, badBody(m, r.End())
+	return d, protocols.BadBody(m, r.End())
 }
 
 func encodeVote(v vote) runtime.Message {
@@ -301,7 +301,7 @@ func decodeVote(m runtime.Message) (vote, error) {
 	var v vote
 	r := protocols.Open(m.Body)
 	v.DecodeFrom(&r)
-	return v, badBody(m, r.End())
+	return v, protocols.BadBody(m, r.End())
 }
 
 func encodeBlocked(b blocked) runtime.Message {
@@ -314,7 +314,7 @@ func decodeBlocked(m runtime.Message) (blocked, error) {
 	var b blocked
 	r := protocols.Open(m.Body)
 	b.DecodeFrom(&r)
-	return b, badBody(m, r.End())
+	return b, protocols.BadBody(m, r.End())
 }
 
 func encodeProbe(p probe) runtime.Message {
@@ -327,12 +327,5 @@ func decodeProbe(m runtime.Message) (probe, error) {
 	var p probe
 	r := protocols.Open(m.Body)
 	p.DecodeFrom(&r)
-	return p, badBody(m, r.End())
-}
-
-func badBody(m runtime.Message, err error) error {
-	if err != nil {
-		return fmt.Errorf("%w: %s: %v", runtime.ErrBadBody, m.Kind, err)
-	}
-	return nil
+	return p, protocols.BadBody(m, r.End())
 }
