@@ -10,15 +10,9 @@ import (
 	"github.com/flowtx/flowtx/runtime"
 )
 
-// Encode returns a protocol message of the given kind whose body is v's
-// binary form (codec.go): deterministic, as snapshots and trace hashes
-// require, and cheap to decode on every delivery. Traces and golden files
-// render it through the protocols' Describe functions.
-func Encode(kind string, v Value) runtime.Message {
-	return runtime.Message{Kind: kind, Body: Marshal(v)}
-}
-
-// Decode parses a message written by Encode.
+// Decode parses a protocol message's body (its binary form, codec.go) into
+// v, through the Target interface: the protocols' describe functions use
+// it; their hot paths decode on their own types (Open, End).
 func Decode(m runtime.Message, v Target) error {
 	return BadBody(m, Unmarshal(m.Body, v))
 }
@@ -45,21 +39,9 @@ func Load(ctx runtime.Context, name string, v Target) bool {
 	return true
 }
 
-// Save writes protocol state under name.
-func Save(ctx runtime.Context, name string, v Value) { ctx.Set(name, Marshal(v)) }
-
-// TakeReply removes a function's answer to its caller from its effects and
-// returns it: a participant sends it back with its vote or step result
+// TakeReplyMsg removes a function's answer to its caller from its effects
+// and returns it: a participant sends it back with its vote or step result
 // instead of as a message of its own.
-func TakeReply(fx *runtime.Effects, caller runtime.Address) *runtime.Message {
-	if m, ok := TakeReplyMsg(fx, caller); ok {
-		return &m
-	}
-	return nil
-}
-
-// TakeReplyMsg is TakeReply returning the message itself: a caller that
-// only encodes the reply keeps it off the heap.
 func TakeReplyMsg(fx *runtime.Effects, caller runtime.Address) (runtime.Message, bool) {
 	for i, s := range fx.Sends {
 		if s.To == caller {

@@ -106,10 +106,10 @@ func (p *progress) DecodeFrom(r *protocols.Reader) {
 	p.Decided = r.Bool()
 }
 
-// encodeStep and encodeResult are protocols.Encode, and decodeStep and
-// decodeResult protocols.Decode, on the concrete types: every step sends
-// one of each, and through the interfaces each cost two or three
-// allocations more (protocols.NewWriter). The bytes are the same.
+// encodeStep, encodeResult, decodeStep and decodeResult write and read the
+// binary form (protocols.Marshal's) on the concrete types: every step
+// sends one of each, and through the Value and Target interfaces each
+// cost two or three allocations more (protocols.NewWriter).
 func encodeStep(c stepCall) runtime.Message {
 	w := protocols.NewWriter(c.SizeMax())
 	c.EncodeTo(&w)

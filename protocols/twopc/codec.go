@@ -10,7 +10,7 @@ import (
 // Binary forms of 2PC's messages and state (protocols.Writer): fields in
 // declaration order. Every message is encoded and decoded on its concrete
 // type (protocols.NewWriter, protocols.Open), in a buffer its SizeMax
-// bounds: through protocols.Encode and Decode, whose Value and Target are
+// bounds: through protocols.Marshal and Decode, whose Value and Target are
 // interfaces, the value, the writer and the reader went to the heap, two
 // or three allocations per message, and the lock, whose kept effects grow
 // with the function's state, outgrew Marshal's default buffer.
