@@ -148,10 +148,11 @@ func (c *chain) stored(n CheckpointID, bytes int) {
 // a chain whose full snapshot was rootBytes long and whose deltas were
 // deltaBytes together.
 func (c *chain) restored(s *WorkerSnapshot, source Generation, rootBytes, deltaBytes int) {
+	// A restore follows a reset, so the chain is new: the restored state
+	// stands for its first epoch, which becomes the base's, and changes
+	// from here on carry later ones; restored values carry epoch 0.
 	epoch := c.epoch
 	*c = newChain()
-	// The restored state stands for epoch 'epoch': restored values carry
-	// epoch 0, older than any base, and changes from here on later ones.
 	c.epoch = epoch + 1
 	if s.Checkpoint != 0 {
 		c.base, c.baseEpoch, c.root, c.depth = SnapshotRef{Checkpoint: s.Checkpoint, Gen: source}, epoch, s.Root, s.Depth

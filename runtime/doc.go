@@ -113,8 +113,8 @@
 // since (InstanceSnapshot.Changes); of each instance created since, its
 // whole state; and the addresses of those removed (Deleted). Each state
 // value remembers the epoch (the interval between two snapshots) of its
-// last write, and a deleted one stays as a tombstone until the base has
-// moved past it. The run queue, delayed messages, channels, egress and
+// last write, and a deleted one stays as a tombstone, dropped by the first
+// delta that holds the instance once the base has moved past it. The run queue, delayed messages, channels, egress and
 // offset are whole in every snapshot. A delta names every snapshot it
 // builds on (Ancestors), so a restore reads the newest snapshot and then
 // all the others at once, and folds them oldest first. A failed write

@@ -12,9 +12,10 @@ import "slices"
 // Each entry remembers the chain epoch of its last write, so that a delta
 // snapshot writes only the values changed since its base, not the whole
 // instance (a record's ledger grows with every transfer; its balance is a
-// few bytes). A value deleted since the base stays as a tombstone
-// (Deleted, no value) until the base has moved past it, for the delta to
-// say it is gone.
+// few bytes). A deleted value stays as a tombstone (Deleted, no value)
+// for the next delta to say it is gone; the capture of a delta that holds
+// the instance drops the tombstones its base has moved past. An instance
+// that changes no more keeps its tombstones (a name each) until a restore.
 type stateEntries []stateEntry
 
 type stateEntry struct {

@@ -170,6 +170,7 @@ type Stats struct {
 	Held        int64 `json:"held"`       // messages an aligned worker held behind an early marker
 	Gaps        int64 `json:"gaps"`       // channels found to have lost packets
 	Duplicates  int64 `json:"duplicates"` // ingress records skipped: their request id was read before
+	ChainMax    int64 `json:"chain_max"`  // the longest snapshot chain written: a full snapshot and its deltas
 }
 
 // NewWorker returns a worker that reaches the world through host. Call

@@ -25,8 +25,9 @@ type checkpointing struct {
 // capture to reuse: a captured snapshot's instance list, entry arena and
 // deleted list are needed only until it is encoded or abandoned (a worker
 // starts a new snapshot only then), and a busy worker captures thousands
-// of instances every checkpoint. Until reused, the arena still refers to
-// the values it copied: at most one snapshot's worth.
+// of instances every checkpoint. What a capture leaves past its own
+// length is cleared, so the scratch refers to one snapshot's values at
+// most (a full snapshot's, until the next capture).
 type captureScratch struct {
 	instances []InstanceSnapshot
 	entries   []Mutation
@@ -45,9 +46,22 @@ func (c *captureScratch) take(instances, entries int) ([]InstanceSnapshot, []Mut
 	return c.instances[:0], c.entries[:0], c.deleted[:0]
 }
 
-// keep hands the slices a capture filled back, grown or not.
+// keep hands the slices a capture filled back, grown or not, and clears
+// what the last capture left past their new lengths.
 func (c *captureScratch) keep(instances []InstanceSnapshot, entries []Mutation, deleted []Address) {
+	clearTail(c.instances, len(instances))
+	clearTail(c.entries, len(entries))
+	clearTail(c.deleted, len(deleted))
 	c.instances, c.entries, c.deleted = instances, entries, deleted
+}
+
+// clearTail zeroes old's elements from n to its length: those a shorter
+// reuse of its array did not overwrite (none if the reuse grew into a new
+// array, and old is garbage).
+func clearTail[T any](old []T, n int) {
+	if n < len(old) {
+		clear(old[n:])
+	}
 }
 
 // pendingWrite is a snapshot write in flight: which checkpoint, the full
@@ -228,6 +242,7 @@ func (w *Worker) writeSnapshot() {
 	w.writes[token] = pendingWrite{checkpoint: s.Checkpoint, root: s.Root, bytes: len(value)}
 	w.stats.Snapshots++
 	w.stats.SnapshotB += int64(len(value))
+	w.stats.ChainMax = max(w.stats.ChainMax, int64(s.Depth)+1)
 	w.host.Store(StoreRequest{Kind: StorePut, Key: snapshotKey(s.Checkpoint, w.gen, w.cfg.ID), Value: value, Token: token})
 	w.snap = nil
 }

@@ -413,6 +413,7 @@ func (j *Job) Stats(process func(sim.NodeID) sim.Process) runtime.Stats {
 		sum.Held += s.Held
 		sum.Gaps += s.Gaps
 		sum.Duplicates += s.Duplicates
+		sum.ChainMax = max(sum.ChainMax, s.ChainMax)
 	}
 	return sum
 }

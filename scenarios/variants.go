@@ -4,6 +4,7 @@ import (
 	"github.com/flowtx/flowtx/protocols/saga"
 	"github.com/flowtx/flowtx/protocols/twopc"
 	"github.com/flowtx/flowtx/runtime"
+	"github.com/flowtx/flowtx/sim"
 )
 
 // Variant is a deliberately broken runtime or protocol and the campaign
@@ -59,13 +60,12 @@ func Variants() []Variant {
 	}
 	v = append(v, Variant{string(BugClientRetryCommitted), "a client resubmits a committed transfer under a new id", transfers2PC})
 	// A value deleted and brought back by a recovery does harm only where
-	// something else depends on its absence: a lock queue, emptied and
-	// deleted, that comes back serves its requests twice or never. Open
-	// loop clients fill queues; BUGGIFY's slow invocations hold locks
-	// across more checkpoints.
-	openMixBuggify := openMix2PC
-	openMixBuggify.Buggify = true
-	v = append(v, Variant{string(runtime.BugDeltaWithoutDeletions), "delta snapshots leave out values deleted since their base", openMixBuggify})
+	// something depends on its absence: a 2PC lock or queue, released and
+	// deleted, that comes back blocks the record or serves requests again.
+	// That needs a lock to be in a snapshot and released before a later
+	// one: few keys, BUGGIFY's slow invocations and frequent checkpoints.
+	lockedDeltas := Config{Scenario: "transfer-2pc", Faults: FaultsCrash, Keys: 5, Buggify: true, CheckpointInterval: 3 * sim.Millisecond}
+	v = append(v, Variant{string(runtime.BugDeltaWithoutDeletions), "delta snapshots leave out values deleted since their base", lockedDeltas})
 	v = append(v, Variant{string(runtime.BugNoIngressDedup), "a request sent twice under one id is routed twice", Config{Scenario: "bank", Faults: FaultsCrash, Buggify: true}})
 	for i := range v {
 		v[i].Config.Bug = runtime.Bug(v[i].Bug)

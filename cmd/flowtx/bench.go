@@ -45,7 +45,7 @@ unless GOGC or GOMEMLIMIT say otherwise.`)
 	keys := fs.Int("keys", 10_000, "keys (records, accounts)")
 	interval := fs.Duration("checkpoint-interval", 10*time.Millisecond, "wall time between checkpoints; responses leave when theirs completes")
 	runs := fs.Int("runs", 1, "runs, seeds 1, 2, ...")
-	storeDir := fs.String("store-dir", "", "keep the checkpoint store in files here (fsynced) instead of in memory")
+	storeDir := fs.String("store-dir", "", "keep the checkpoint store in files (fsynced) instead of in memory, each run's in a new directory run-* in this one")
 	asJSON := fs.Bool("json", false, "print one JSON object per run and one for the summary")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of all runs (their checks included: scenarios.(*Job).Check, benchVerdicts) to this file, for go tool pprof")
 	memProfile := fs.String("memprofile", "", "write a heap profile to this file at the end of each run, before its checks (the last run's is kept), for go tool pprof")
@@ -72,6 +72,11 @@ unless GOGC or GOMEMLIMIT say otherwise.`)
 	}
 	cfg = resolved
 	tuneGC()
+	if *storeDir != "" { // fail now, not after the first run
+		if err := os.MkdirAll(*storeDir, 0o755); err != nil {
+			return usageError(stderr, "bench", err.Error())
+		}
+	}
 	if *memProfile != "" { // fail now, not after the first run
 		f, err := os.Create(*memProfile)
 		if err != nil {
@@ -141,7 +146,7 @@ func startCPUProfile(path string) (stop func(), err error) {
 
 // benchOptions are a bench's settings beyond the job's configuration.
 type benchOptions struct {
-	storeDir   string // the checkpoint store's directory; empty: in memory
+	storeDir   string // where each run's checkpoint store gets a directory of its own; empty: in memory
 	memProfile string // where to write a heap profile after each run; empty: nowhere
 }
 
@@ -210,7 +215,15 @@ func benchOnce(cfg scenarios.Config, opts benchOptions) (benchResult, []sim.Time
 	if err != nil {
 		return benchResult{}, nil, 0, nil, err
 	}
-	d := realtime.New(realtime.Config{StoreDir: opts.storeDir})
+	dir := ""
+	if opts.storeDir != "" {
+		// A fresh directory: a run on a store another run left would
+		// restore that run's checkpoints.
+		if dir, err = os.MkdirTemp(opts.storeDir, "run-*"); err != nil {
+			return benchResult{}, nil, 0, nil, err
+		}
+	}
+	d := realtime.New(realtime.Config{StoreDir: dir})
 	job.Install(d)
 	start, cpuStart := time.Now(), processCPU()
 	d.Start()

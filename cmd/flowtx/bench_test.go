@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -24,9 +25,22 @@ func TestBenchRunsAndReports(t *testing.T) {
 	require.Positive(t, total.P99Millis)
 }
 
+// Runs on a file store each get a store of their own: the second run must
+// not restore the first one's checkpoints (it used to, and panicked).
+func TestBenchRunsOnFreshFileStores(t *testing.T) {
+	dir := t.TempDir()
+	code, _, errOut := flowtx("bench", "--scenario", "transfer-saga", "--rate", "2000", "--duration", "100ms",
+		"--clients", "4", "--keys", "100", "--runs", "2", "--json", "--store-dir", dir)
+	require.Equal(t, exitOK, code, errOut)
+	runs, err := filepath.Glob(filepath.Join(dir, "run-*"))
+	require.NoError(t, err)
+	require.Len(t, runs, 2)
+}
+
 func TestBenchRejectsBadFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"--runs", "0"}, {"--rate", "-1"}, {"--duration", "0s"}, {"--clients", "0"}, {"--scenario", "nope"}, {"--keys", "0"},
+		{"--store-dir", "/proc/no-such-dir"}, {"--memprofile", "/proc/no-such-dir/heap.prof"}, {"--cpuprofile", "/proc/no-such-dir/cpu.prof"},
 	} {
 		code, out, errOut := flowtx(append([]string{"bench"}, args...)...)
 		require.Equal(t, exitUsage, code, "%v", args)

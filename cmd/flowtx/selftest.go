@@ -233,7 +233,7 @@ func printSelftest(w io.Writer, variants []variantResult, clean []cleanResult, s
 
 // campaignLabel names a clean campaign by what sets it apart from the
 // others: its scenario, fault model, snapshot strategy and, where they are
-// not the defaults, keys, saga mode and arrival rate.
+// not the defaults, keys, saga mode, arrival rate and checkpoint interval.
 func campaignLabel(cfg scenarios.Config) string {
 	s := fmt.Sprintf("%s faults=%s %v", cfg.Scenario, cfg.Faults, cfg.Strategy)
 	if cfg.Keys > 0 {
@@ -247,6 +247,9 @@ func campaignLabel(cfg scenarios.Config) string {
 	}
 	if cfg.ArrivalRate > 0 {
 		s += fmt.Sprintf(" open-loop=%d/s", cfg.ArrivalRate)
+	}
+	if cfg.CheckpointInterval > 0 {
+		s += fmt.Sprintf(" checkpoint-interval=%v", cfg.CheckpointInterval)
 	}
 	if cfg.Buggify {
 		s += " buggify"
