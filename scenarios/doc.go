@@ -69,7 +69,9 @@
 // A client is closed-loop, one request outstanding at a time, unless
 // Config.ArrivalRate makes the clients open-loop: together they send that
 // many requests per virtual second at Poisson arrival times, answered or
-// not. A client appends
+// not. Arrival times are drawn before the run and kept: on the wall clock,
+// where timers fire late, a late timer sends every arrival already due
+// (in the simulator timers are on time). A client appends
 // the request to the durable log "ingress/<w>", the ingress partition of
 // the worker w that owns the request's target, then sends w a notice; the
 // worker reads its partition from its offset (runtime.Worker.PollIngress),
