@@ -23,6 +23,22 @@ func editor(ctx Context, msg Message) error {
 	return nil
 }
 
+// drawEdits draws an invocation of an editor instance, one of three, that
+// writes or deletes some of three values.
+func drawEdits(t *rapid.T) Envelope {
+	var edits []string
+	for range rapid.IntRange(1, 3).Draw(t, "edits") {
+		name := rapid.SampledFrom([]string{"n1", "n2", "n3"}).Draw(t, "name")
+		if rapid.Bool().Draw(t, "set") {
+			edits = append(edits, "set:"+name+"="+rapid.StringMatching(`[a-z]{0,3}`).Draw(t, "value"))
+		} else {
+			edits = append(edits, "del:"+name)
+		}
+	}
+	to := rapid.SampledFrom([]string{"a", "b", "c"}).Draw(t, "to")
+	return Envelope{To: Address{Type: "x", ID: to}, Msg: Message{Kind: strings.Join(edits, ",")}}
+}
+
 // liveState is every instance's state, as a restore would rebuild it.
 func liveState(w *Worker) map[Address]map[string]string {
 	out := map[Address]map[string]string{}
@@ -59,24 +75,12 @@ func TestSnapshotChainRestoresTheCapturedState(t *testing.T) {
 		w, err := NewWorker(Config{ID: 0, Workers: 1, Registry: reg}, nullHost{})
 		require.NoError(t, err)
 		w.reset()
-		addresses := []Address{{Type: "x", ID: "a"}, {Type: "x", ID: "b"}, {Type: "x", ID: "c"}}
-		names := []string{"n1", "n2", "n3"}
 		stored := map[CheckpointID][]byte{}
 		captured := map[CheckpointID]map[Address]map[string]string{}
 		newest := CheckpointID(0)
 		for n := CheckpointID(1); n <= CheckpointID(rapid.IntRange(1, 20).Draw(t, "snapshots")); n++ {
 			for range rapid.IntRange(0, 6).Draw(t, "invocations") {
-				var edits []string
-				for range rapid.IntRange(1, 3).Draw(t, "edits") {
-					name := rapid.SampledFrom(names).Draw(t, "name")
-					if rapid.Bool().Draw(t, "set") {
-						edits = append(edits, "set:"+name+"="+rapid.StringMatching(`[a-z]{0,3}`).Draw(t, "value"))
-					} else {
-						edits = append(edits, "del:"+name)
-					}
-				}
-				to := rapid.SampledFrom(addresses).Draw(t, "to")
-				w.invoke(Envelope{To: to, Msg: Message{Kind: strings.Join(edits, ",")}})
+				w.invoke(drawEdits(t))
 			}
 			s := w.capture(n)
 			captured[n] = liveState(w)
@@ -210,8 +214,6 @@ func TestRestoreMatchesTheCapturedStateUnderInterleavings(t *testing.T) {
 		gen := Generation(1)
 		w.Control(Control{Kind: Restore, Gen: gen, Checkpoint: 0})
 		require.Equal(t, running, w.phase)
-		addresses := []Address{{Type: "x", ID: "a"}, {Type: "x", ID: "b"}, {Type: "x", ID: "c"}}
-		names := []string{"n1", "n2", "n3"}
 		store := map[string][]byte{}
 		captured := map[CheckpointID]map[Address]map[string]string{}
 		genOf := map[CheckpointID]Generation{}
@@ -221,16 +223,7 @@ func TestRestoreMatchesTheCapturedStateUnderInterleavings(t *testing.T) {
 		for range rapid.IntRange(1, 80).Draw(t, "steps") {
 			switch rapid.IntRange(0, 6).Draw(t, "action") {
 			case 0, 1:
-				var edits []string
-				for range rapid.IntRange(1, 3).Draw(t, "edits") {
-					name := rapid.SampledFrom(names).Draw(t, "name")
-					if rapid.Bool().Draw(t, "set") {
-						edits = append(edits, "set:"+name+"="+rapid.StringMatching(`[a-z]{0,2}`).Draw(t, "value"))
-					} else {
-						edits = append(edits, "del:"+name)
-					}
-				}
-				w.invoke(Envelope{To: rapid.SampledFrom(addresses).Draw(t, "to"), Msg: Message{Kind: strings.Join(edits, ",")}})
+				w.invoke(drawEdits(t))
 			case 2: // the coordinator starts a snapshot, abandoning one in progress
 				next++
 				w.Control(Control{Kind: Snapshot, Gen: gen, Checkpoint: next})
